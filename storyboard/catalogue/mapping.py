@@ -1,0 +1,230 @@
+"""From a node's merged fields (our YAML names) to the exact flat body a model receives.
+
+Every check here reads the catalogue data: which fields a model takes, each parameter's type,
+allowed values and limits, and the rules between parameters. Problems are returned as
+`FieldIssue`s in the user's vocabulary (`duration`, `start_frame`), never as API names alone.
+File inputs stay symbolic in the body as {"$ref": "name"} until the graph resolves them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from storyboard.catalogue.models import Catalogue, ModelSpec, Param, load_catalogue, seconds_of
+from storyboard.spec.load import suggest
+
+REF_KEY = "$ref"
+# Fields that steer storyboard itself and are never sent as model parameters.
+LOCAL_FIELDS = {"model", "take", "params", "crossfade"}
+
+
+@dataclass(frozen=True)
+class FieldIssue:
+    field: str
+    message: str
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class Mapped:
+    model: ModelSpec
+    body: dict[str, Any]
+
+
+def _fmt(values: list[Any], form: str = "") -> str:
+    shown = []
+    for v in values:
+        if form == "duration":
+            s = seconds_of(v)
+            v = int(s) if s is not None and s.is_integer() else s
+        shown.append(str(v).lower() if isinstance(v, bool) else str(v))
+    return ", ".join(shown)
+
+
+def resolve_model(
+    kind: str, name: str | None, resolution: str | None, cat: Catalogue | None = None
+) -> tuple[ModelSpec | None, FieldIssue | None]:
+    """Pick the model for a node; `ray-flash-2` + resolution picks the 540p or 720p model."""
+    cat = cat or load_catalogue()
+    name = name or cat.defaults[kind]
+    if name in cat.aliases:
+        alias = cat.aliases[name]
+        res = resolution or alias.default_resolution
+        if res not in alias.by_resolution:
+            return None, FieldIssue(
+                "resolution", f"{res} is not allowed for {name} "
+                f"(allowed: {', '.join(alias.by_resolution)})",
+                "use 540p or 720p, or a ray-3.2 model for 1080p",
+            )
+        spec = cat.by_id(alias.by_resolution[res])
+    else:
+        spec = cat.by_name(name)
+    if spec is None:
+        return None, FieldIssue(
+            "model", f"unknown model '{name}'",
+            suggest(name, cat.names()) or "run `storyboard models` to list the models",
+        )
+    if kind not in spec.kinds:
+        fits = [x.short for x in cat.models if kind in x.kinds]
+        return None, FieldIssue(
+            "model", f"{spec.short} cannot run a {kind} node",
+            f"models for {kind}: {', '.join(dict.fromkeys(fits))}",
+        )
+    if spec.fixed_resolution and resolution and resolution != spec.fixed_resolution:
+        return None, FieldIssue(
+            "resolution", f"{resolution} is not allowed for {spec.short} "
+            f"(allowed: {spec.fixed_resolution})", "remove resolution or pick the matching model",
+        )
+    return spec, None
+
+
+def _check_value(api: str, p: Param, value: Any, label: str, model: str) -> FieldIssue | None:
+    form = "duration" if api == "duration" else ""
+    if p.type == "boolean" and not isinstance(value, bool):
+        return FieldIssue(label, f"{value!r} is not true or false")
+    if p.type == "number" and (isinstance(value, bool) or not isinstance(value, int | float)):
+        return FieldIssue(label, f"{value!r} is not a number")
+    if p.type == "string" and not isinstance(value, str):
+        return FieldIssue(label, f"{value!r} is not text")
+    if p.type == "string_array":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return FieldIssue(label, f"{value!r} is not a list of text")
+        if p.allowed:
+            bad = [v for v in value if v not in p.allowed]
+            if bad:
+                        return FieldIssue(
+                    label, f"{', '.join(bad)} {'is' if len(bad) == 1 else 'are'} not allowed for "
+                    f"{model} (allowed: {_fmt(p.allowed)})", suggest(bad[0], [str(a) for a in p.allowed]),
+                )
+        return None
+    if p.allowed is not None and value not in p.allowed:
+        shown = _fmt([value], form)
+        return FieldIssue(label, f"{shown} is not allowed for {model} (allowed: {_fmt(p.allowed, form)})")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if p.min is not None and value < p.min:
+            return FieldIssue(label, f"{value} is below the minimum {p.min:g} for {model}")
+        if p.max is not None and value > p.max:
+            return FieldIssue(label, f"{value} is above the maximum {p.max:g} for {model}")
+    return None
+
+
+def _duration_form(p: Param, seconds: float) -> Any:
+    whole: Any = int(seconds) if float(seconds).is_integer() else seconds
+    return f"{whole}s" if p.type == "string" else whole
+
+
+def _is_set(body: dict[str, Any], api: str) -> bool:
+    v = body.get(api)
+    return v is not None and v is not False and v != []
+
+
+def map_node(kind: str, fields: dict[str, Any], spec: ModelSpec) -> tuple[Mapped, list[FieldIssue]]:
+    """Translate merged node fields into the model's body and check every catalogue rule."""
+    cat = load_catalogue()
+    issues: list[FieldIssue] = []
+    body: dict[str, Any] = {}
+    for name, value in fields.items():
+        if value is None or name in LOCAL_FIELDS:
+            continue
+        if name == "resolution" and spec.fixed_resolution:
+            continue  # the resolution chose the model id; it is not a parameter
+        if name == "loop" and kind == "loop":
+            value = True
+        api = spec.fields.get(name)
+        if api is None:
+            takers = sorted({x.short for x in cat.models if name in x.fields})
+            hint = f"only {', '.join(takers)} take{'s' if len(takers) == 1 else ''} {name}" if takers else "remove it"
+            issues.append(FieldIssue(name, f"{spec.short} does not take '{name}'", hint))
+            continue
+        p = spec.parameters[api]
+        if p.type == "file":
+            body[api] = {REF_KEY: value}
+            continue
+        if name == "keyframes":
+            body[api] = [{"frameIndex": k["frame"], "image": {REF_KEY: k["image"]}} for k in value]
+            continue
+        if name == "duration":
+            value = _duration_form(p, float(value))
+        issue = _check_value(api, p, value, name, spec.short)
+        if issue:
+            issues.append(issue)
+            continue
+        body[api] = value
+    if kind == "loop" and "loop" in spec.fields and spec.fields["loop"] not in body:
+        body[spec.fields["loop"]] = True
+    for api, value in (fields.get("params") or {}).items():
+        label = f"params.{api}"
+        p = spec.parameters.get(api)
+        if p is None:
+            issues.append(FieldIssue(
+                label, f"{spec.short} has no parameter '{api}'",
+                suggest(api, list(spec.parameters)) or f"parameters: {', '.join(spec.parameters)}",
+            ))
+            continue
+        if api in body:
+            issues.append(FieldIssue(
+                label, f"'{api}' is already set by the field '{spec.api_to_field(api)}'",
+                "set it in one place",
+            ))
+            continue
+        if p.type in ("file", "inputs_array"):
+            issues.append(FieldIssue(
+                label, f"file inputs cannot be passed through params ('{api}')",
+                f"use the field '{spec.api_to_field(api)}'",
+            ))
+            continue
+        issue = _check_value(api, p, value, label, spec.short)
+        if issue:
+            issues.append(issue)
+            continue
+        body[api] = value
+    for api, p in spec.parameters.items():
+        if p.required and api not in body:
+            field = spec.api_to_field(api)
+            issues.append(FieldIssue(field, f"{field} is required for {spec.short}", f"add {field}"))
+    issues.extend(_check_rules(spec, body))
+    return Mapped(spec, dict(sorted(body.items()))), issues
+
+
+def _check_rules(spec: ModelSpec, body: dict[str, Any]) -> list[FieldIssue]:
+    issues = []
+    for r in spec.rules:
+        broken = False
+        field = ""
+        if r.rule == "requires" and r.param and r.needs:
+            broken = _is_set(body, r.param) and not _is_set(body, r.needs)
+            field = spec.api_to_field(r.param)
+        elif r.rule == "requires_value" and r.param and r.needs and r.values is not None:
+            value = body.get(r.needs, spec.parameters[r.needs].default)
+            broken = _is_set(body, r.param) and value not in r.values
+            field = spec.api_to_field(r.param)
+        elif r.rule == "forbids_with" and r.param and r.others is not None:
+            broken = body.get(r.param) == r.value and any(_is_set(body, o) for o in r.others)
+            field = spec.api_to_field(r.param)
+        elif r.rule == "exclusive" and r.params:
+            present = [x for x in r.params if _is_set(body, x)]
+            broken = len(present) > 1
+            field = spec.api_to_field(present[-1]) if broken else ""
+        if broken:
+            issues.append(FieldIssue(field, f"{r.message} for {spec.short}", r.hint))
+    return issues
+
+
+def inferred_duration(spec: ModelSpec, body: dict[str, Any]) -> float | None:
+    """Seconds of output a generation model will make, from the body or the model default."""
+    if "duration" in spec.parameters:
+        s = seconds_of(body.get("duration"))
+        return s if s is not None else spec.default_duration()
+    return None
+
+
+def frame_size(aspect_ratio: str, resolution: str) -> tuple[int, int]:
+    """`720p` names the short side: 1280x720 at 16:9, 720x1280 at 9:16. Sizes are even."""
+    short = int(resolution.rstrip("p"))
+    a, b = (int(x) for x in aspect_ratio.split(":"))
+    if a >= b:
+        w, h = short * a / b, short
+    else:
+        w, h = short, short * b / a
+    return int(round(w / 2) * 2), int(round(h / 2) * 2)

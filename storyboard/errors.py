@@ -1,0 +1,136 @@
+"""Every exception storyboard raises, in one tree.
+
+Problems found before anything runs are exceptions; a node that fails while running is a
+`NodeResult` value (see `engine/`), never an exception that escapes the runner.
+
+    StoryboardError                  base: every message says what happened and what to do
+    ├── ProjectError                 the project cannot be run as written          (exit 3)
+    │   ├── SpecError                one or more `Problem`s in storyboard.yaml: syntax, fields,
+    │   │                            catalogue rules, references, cycles, asset files
+    │   └── CredentialsError         Scenario credentials missing or rejected
+    ├── BudgetError                  the plan costs more than --max-cost              (exit 4)
+    ├── BusyError                    another build holds this project's lock
+    ├── MediaError                   ffmpeg or ffprobe failed: argv and the tail of stderr
+    │   └── FfmpegNotFound           no ffmpeg/ffprobe binary could be located
+    ├── StoreError                   the cache or the lock file cannot be read or written
+    └── ProviderError                a provider could not do what it was asked
+        ├── TransientError           worth retrying: timeouts, 5xx, dropped connections
+        ├── RateLimited              429: wait `retry_after` seconds, then go on
+        └── JobFailed                the provider ran the job and it failed (moderation, ...)
+
+The CLI maps this tree to exit codes in one table (`cli/exit_codes.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a storyboard file, with where it is and how to fix it."""
+
+    message: str
+    file: str = "storyboard.yaml"
+    line: int | None = None
+    column: int | None = None
+    where: str = ""  # "shot 'leap'", "cut 'trailer'", "asset 'theme'", ""
+    field: str = ""  # "duration", "shots[1].trim"
+    hint: str = ""  # what to do
+
+    def __str__(self) -> str:
+        loc = self.file
+        if self.line is not None:
+            loc += f":{self.line}"
+            if self.column is not None:
+                loc += f":{self.column}"
+        subject = ", ".join(
+            part for part in (self.where, f"field '{self.field}'" if self.field else "") if part
+        )
+        text = f"{loc}: {subject + ': ' if subject else ''}{self.message}"
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.file, self.line or 0, self.column or 0, self.message)
+
+
+class StoryboardError(Exception):
+    """Base of every error storyboard raises on purpose."""
+
+
+class ProjectError(StoryboardError):
+    """The project cannot be run as written."""
+
+
+class SpecError(ProjectError):
+    """One or more problems in a storyboard file, all reported together."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems, key=lambda p: p.sort_key)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class CredentialsError(ProjectError):
+    """Scenario credentials are missing or were rejected; nothing was uploaded."""
+
+
+class BudgetError(StoryboardError):
+    """The plan's estimated cost is above the cap given with --max-cost."""
+
+
+class BusyError(StoryboardError):
+    """Another storyboard process is building this project."""
+
+
+class MediaError(StoryboardError):
+    """ffmpeg or ffprobe failed; carries the command and the end of its error output."""
+
+    def __init__(self, message: str, argv: list[str] | None = None, stderr_tail: str = "") -> None:
+        self.argv = argv or []
+        self.stderr_tail = stderr_tail
+        text = message
+        if stderr_tail:
+            text += f"\nffmpeg said:\n{stderr_tail}"
+        super().__init__(text)
+
+
+class FfmpegNotFound(MediaError):
+    """No ffmpeg or ffprobe binary could be located."""
+
+
+class StoreError(StoryboardError):
+    """The cache, the journal or the lock file cannot be read or written."""
+
+
+class ProviderError(StoryboardError):
+    """A provider could not do what it was asked."""
+
+
+class TransientError(ProviderError):
+    """A failure worth retrying (timeout, 5xx, dropped connection)."""
+
+
+class RateLimited(TransientError):
+    """The provider asked us to slow down (429)."""
+
+    def __init__(self, message: str, retry_after: float = 5.0) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class JobFailed(ProviderError):
+    """The provider ran the job and reports that it failed."""
+
+    def __init__(self, message: str, hint: str = "", trace_id: str = "") -> None:
+        self.reason = message
+        self.hint = hint
+        self.trace_id = trace_id
+        text = message
+        if hint:
+            text += f" (hint: {hint})"
+        if trace_id:
+            text += f" [trace id {trace_id}]"
+        super().__init__(text)

@@ -1,0 +1,182 @@
+"""Load a storyboard file: YAML with source marks, then the pydantic models, every problem at once.
+
+Pydantic's error locations are translated back to YAML paths (a single-node shot is a list of
+one step to pydantic, a bare cut entry is a mapping), so each message points at the line and
+column where the user wrote the value, names the shot and field, and says what to do.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from storyboard.errors import Problem, SpecError
+from storyboard.spec import models as m
+from storyboard.spec.yamlsource import Path_, SourceMap, load_yaml
+
+
+def _vocabulary() -> dict[str, list[str]]:
+    """Known keys per model class name, for "did you mean" suggestions."""
+    out: dict[str, list[str]] = {}
+    for cls in (m.Storyboard, m.Defaults, m.Profile, m.Cut, m.CutEntry, m.AudioBed, m.Transition,
+                m.Step, m.GenerateNode, m.EditNode, m.ReframeNode, m.LoopNode, m.Keyframe):
+        out[cls.__name__] = list(cls.model_fields)
+    return out
+
+
+_VOCAB = _vocabulary()
+_ALL_KEYS = sorted({k for keys in _VOCAB.values() for k in keys})
+_CONTAINERS = {"shots": "shot", "cuts": "cut", "assets": "asset", "profiles": "profile"}
+
+
+def suggest(word: str, candidates: list[str]) -> str:
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+def _yaml_path(raw: Any, loc: tuple[int | str, ...]) -> Path_:
+    """Map a pydantic error location onto the path the user wrote in YAML."""
+    out: list[str | int] = []
+    node = raw
+    for part in loc:
+        if part == "[key]":
+            break
+        if isinstance(node, dict):
+            if isinstance(part, int) and part == 0 and part not in node:
+                continue  # single-node shot: pydantic saw a list of one step
+            if part in node:
+                out.append(part)
+                node = node[part]
+                continue
+            out.append(part)
+            node = None
+            continue
+        if isinstance(node, list) and isinstance(part, int) and part < len(node):
+            out.append(part)
+            node = node[part]
+            continue
+        if isinstance(node, str):
+            break  # bare cut entry "dawn" stands for {shot: dawn}
+        out.append(part)
+        node = None
+    return tuple(out)
+
+
+def describe(path: Path_, raw: Any = None) -> tuple[str, str]:
+    """("shot 'leap'", "duration") for a YAML path."""
+    if len(path) >= 2 and path[0] in _CONTAINERS and isinstance(path[1], str):
+        where = f"{_CONTAINERS[str(path[0])]} '{path[1]}'"
+        rest = list(path[2:])
+        if path[0] == "shots":
+            shot = raw.get("shots", {}).get(path[1]) if isinstance(raw, dict) else None
+            if isinstance(shot, list) and rest and isinstance(rest[0], int):
+                where += f" step {rest[0] + 1}"
+                rest = rest[1:]
+            if rest and rest[0] in m.NODE_KINDS:
+                rest = rest[1:]
+        return where, _dotted(rest)
+    if path and path[0] == "defaults":
+        return "defaults", _dotted(list(path[1:]))
+    return "", _dotted(list(path))
+
+
+def _dotted(parts: list[str | int]) -> str:
+    text = ""
+    for p in parts:
+        text += f"[{p}]" if isinstance(p, int) else (f".{p}" if text else p)
+    return text
+
+
+def _problem(err: Any, raw: Any, smap: SourceMap) -> Problem:
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    path = _yaml_path(raw, loc)
+    where, field = describe(path, raw)
+    value = err.get("input")
+    hint = ""
+    key = False
+    if kind == "extra_forbidden":
+        name = str(loc[-1])
+        key = True
+        message = f"unknown key '{name}'"
+        hint = suggest(name, _ALL_KEYS) or "remove it (see the language reference in the README)"
+        where, field = describe(path[:-1], raw)
+        field = f"{field}.{name}" if field else name
+    elif kind == "missing":
+        message = "this key is required"
+        hint = f"add '{loc[-1]}'"
+    elif kind in ("literal_error", "enum"):
+        expected = err.get("ctx", {}).get("expected", "")
+        message = f"{value!r} is not allowed (allowed: {expected.replace(chr(39), '')})"
+    elif kind == "string_pattern_mismatch" and "[key]" in loc:
+        message = f"'{value}' is not a valid name"
+        hint = "use lowercase letters, digits, '-' and '_', starting with a letter, digit or '_'"
+        where = ""
+        field = _dotted([p for p in path])
+        key = True
+        path = (*path, str(value))
+    elif kind in ("string_type", "string_pattern_mismatch") and field.endswith("aspect_ratio"):
+        text = smap.texts.get(path, str(value))
+        message = f"{text} is not an aspect ratio like \"16:9\""
+        hint = f'write it in quotes: "{text}" (YAML reads unquoted 16:9 as a number)' if ":" in text else 'for example "16:9"'
+    elif kind == "value_error":
+        message = str(err.get("ctx", {}).get("error", err["msg"]))
+    elif kind.endswith("_type") or kind.endswith("_parsing"):
+        message = f"{value!r} is not valid here: {err['msg'].lower()}"
+    else:
+        message = f"{err['msg']} (got {value!r})"
+    return smap.problem(path, message, where=where, field=field, hint=hint, key=key)
+
+
+def parse(text: str, file: str = "storyboard.yaml") -> tuple[m.Storyboard, SourceMap, Any]:
+    """Text -> (Storyboard, SourceMap, raw data). Raises SpecError listing every problem."""
+    raw, smap = load_yaml(text, file)
+    if not isinstance(raw, dict):
+        raise SpecError([Problem(
+            "the file must be a mapping with version, name and shots", file=file, line=1,
+            column=1, hint="start from `storyboard init`",
+        )])
+    try:
+        board = m.Storyboard.model_validate(raw)
+    except ValidationError as exc:
+        problems = [_problem(e, raw, smap) for e in exc.errors()]
+        raise SpecError(_dedupe(problems)) from None
+    return board, smap, raw
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen: set[str] = set()
+    out = []
+    for p in problems:
+        if str(p) not in seen:
+            seen.add(str(p))
+            out.append(p)
+    return out
+
+
+def read(path: Path) -> tuple[m.Storyboard, SourceMap, Any]:
+    """Read and parse a storyboard file from disk."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SpecError([Problem(
+            "no such file", file=str(path),
+            hint="run `storyboard init` to make a project, or pass -f PATH",
+        )]) from None
+    except OSError as exc:
+        raise SpecError([Problem(f"cannot read the file: {exc.strerror}", file=str(path))]) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError([Problem(
+            f"the file is not UTF-8 text (byte {exc.start})", file=str(path),
+            hint="save it as UTF-8",
+        )]) from None
+    return parse(text, str(path))
+
+
+def model_keys(cls: type[BaseModel]) -> list[str]:
+    return list(cls.model_fields)

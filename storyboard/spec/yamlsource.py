@@ -1,0 +1,167 @@
+"""YAML text -> plain Python data plus a `SourceMap` of line/column for every key and value.
+
+PyYAML's composer gives marks on every node; we construct the data ourselves from the node tree
+so that tags which build objects are refused, duplicate keys are errors, and an alias bomb is
+refused by counting expanded nodes instead of expanding them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from storyboard.errors import Problem, SpecError
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_EXPANDED_NODES = 200_000
+
+Path_ = tuple[str | int, ...]
+
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:map",
+}
+
+
+@dataclass
+class SourceMap:
+    """Where each value (and each mapping key) of a document was written."""
+
+    file: str
+    values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    texts: dict[Path_, str] = field(default_factory=dict)  # raw scalar text, for hints
+
+    def at(self, path: Path_, *, key: bool = False) -> tuple[int, int] | None:
+        """Line/column of `path`, or of its nearest written ancestor."""
+        if key and path in self.keys:
+            return self.keys[path]
+        p = tuple(path)
+        while True:
+            if p in self.values:
+                return self.values[p]
+            if not p:
+                return None
+            p = p[:-1]
+
+    def problem(
+        self, path: Path_, message: str, *, where: str = "", field: str = "", hint: str = "",
+        key: bool = False,
+    ) -> Problem:
+        loc = self.at(path, key=key)
+        return Problem(
+            message=message, file=self.file, line=loc[0] if loc else None,
+            column=loc[1] if loc else None, where=where, field=field, hint=hint,
+        )
+
+
+def load_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
+    """Parse `text`; raise `SpecError` for anything that is not plain YAML data."""
+    smap = SourceMap(file)
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+        raise SpecError([Problem(
+            f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB",
+            file=file, hint="split the film into several projects",
+        )])
+    loader = yaml.SafeLoader(text)
+    try:
+        try:
+            root = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            raise SpecError([Problem(
+                f"YAML syntax error: {exc.problem or exc.context}",
+                file=file,
+                line=mark.line + 1 if mark else None,
+                column=mark.column + 1 if mark else None,
+                hint="check indentation, colons and quotes around this place",
+            )]) from None
+        except yaml.YAMLError as exc:
+            raise SpecError([Problem(f"YAML error: {exc}", file=file)]) from None
+        if root is None:
+            return None, smap
+        builder = _Builder(loader, smap)
+        data = builder.build(root, ())
+        if builder.problems:
+            raise SpecError(builder.problems)
+        return data, smap
+    finally:
+        loader.dispose()
+
+
+class _Builder:
+    def __init__(self, loader: yaml.SafeLoader, smap: SourceMap) -> None:
+        self.loader = loader
+        self.smap = smap
+        self.count = 0
+        self.problems: list[Problem] = []
+
+    def _mark(self, node: yaml.Node) -> tuple[int, int]:
+        return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def build(self, node: yaml.Node, path: Path_) -> Any:
+        self.count += 1
+        if self.count > MAX_EXPANDED_NODES:
+            raise SpecError([Problem(
+                f"the document expands to more than {MAX_EXPANDED_NODES} values "
+                "(an alias bomb?)", file=self.smap.file,
+                hint="remove the nested YAML aliases (*name)",
+            )])
+        self.smap.values.setdefault(path, self._mark(node))
+        if node.tag not in _PLAIN_TAGS:
+            line, col = self._mark(node)
+            self.problems.append(Problem(
+                f"YAML tag '{node.tag}' is not allowed", file=self.smap.file, line=line,
+                column=col, hint="storyboard files hold plain data only: remove the tag",
+            ))
+            return None
+        if isinstance(node, yaml.ScalarNode):
+            self.smap.texts[path] = node.value
+            try:
+                return self.loader.construct_object(node, deep=True)
+            except (yaml.YAMLError, ValueError) as exc:
+                line, col = self._mark(node)
+                self.problems.append(Problem(
+                    f"cannot read value {node.value!r}: {exc}", file=self.smap.file,
+                    line=line, column=col,
+                ))
+                return None
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        if isinstance(node, yaml.MappingNode):
+            out: dict[Any, Any] = {}
+            for knode, vnode in node.value:
+                if knode.tag == "tag:yaml.org,2002:merge":
+                    line, col = self._mark(knode)
+                    self.problems.append(Problem(
+                        "YAML merge keys (<<) are not supported", file=self.smap.file,
+                        line=line, column=col, hint="write the keys out",
+                    ))
+                    continue
+                key = self.build(knode, (*path, "__key__"))
+                if not isinstance(key, str | int | float | bool) or key is None:
+                    line, col = self._mark(knode)
+                    self.problems.append(Problem(
+                        "a mapping key must be a plain name", file=self.smap.file,
+                        line=line, column=col,
+                    ))
+                    continue
+                key = str(key) if not isinstance(key, str) else key
+                if key in out:
+                    line, col = self._mark(knode)
+                    self.problems.append(Problem(
+                        f"key '{key}' is written twice in the same mapping",
+                        file=self.smap.file, line=line, column=col, hint="keep one of them",
+                    ))
+                    continue
+                self.smap.keys[(*path, key)] = self._mark(knode)
+                out[key] = self.build(vnode, (*path, key))
+            return out
+        return None  # pragma: no cover - PyYAML has no other node kinds
