@@ -9,7 +9,14 @@ from storyboard.catalogue.mapping import (
     map_node,
     resolve_model,
 )
-from storyboard.catalogue.models import Catalogue, ModelSpec, Param, Rule, load_catalogue, seconds_of
+from storyboard.catalogue.models import (
+    Catalogue,
+    ModelSpec,
+    Param,
+    Rule,
+    load_catalogue,
+    seconds_of,
+)
 
 __all__ = [
     "REF_KEY",

@@ -42,6 +42,13 @@ def _fmt(values: list[Any], form: str = "") -> str:
     return ", ".join(shown)
 
 
+def display_name(spec: ModelSpec, cat: Catalogue | None = None) -> str:
+    """The name users write: `ray-flash-2` stands for both of its resolution variants."""
+    cat = cat or load_catalogue()
+    aliases = [a for a, al in cat.aliases.items() if spec.id in al.by_resolution.values()]
+    return aliases[0] if aliases else spec.short
+
+
 def resolve_model(
     kind: str, name: str | None, resolution: str | None, cat: Catalogue | None = None
 ) -> tuple[ModelSpec | None, FieldIssue | None]:
@@ -66,9 +73,10 @@ def resolve_model(
             suggest(name, cat.names()) or "run `storyboard models` to list the models",
         )
     if kind not in spec.kinds:
-        fits = [x.short for x in cat.models if kind in x.kinds]
+        fits = [display_name(x, cat) for x in cat.models if kind in x.kinds]
+        article = "an" if kind[0] in "aeiou" else "a"
         return None, FieldIssue(
-            "model", f"{spec.short} cannot run a {kind} node",
+            "model", f"{display_name(spec, cat)} cannot run {article} {kind} node",
             f"models for {kind}: {', '.join(dict.fromkeys(fits))}",
         )
     if spec.fixed_resolution and resolution and resolution != spec.fixed_resolution:
@@ -95,12 +103,15 @@ def _check_value(api: str, p: Param, value: Any, label: str, model: str) -> Fiel
             if bad:
                         return FieldIssue(
                     label, f"{', '.join(bad)} {'is' if len(bad) == 1 else 'are'} not allowed for "
-                    f"{model} (allowed: {_fmt(p.allowed)})", suggest(bad[0], [str(a) for a in p.allowed]),
+                    f"{model} (allowed: {_fmt(p.allowed)})",
+                    suggest(bad[0], [str(a) for a in p.allowed]),
                 )
         return None
     if p.allowed is not None and value not in p.allowed:
         shown = _fmt([value], form)
-        return FieldIssue(label, f"{shown} is not allowed for {model} (allowed: {_fmt(p.allowed, form)})")
+        return FieldIssue(
+            label, f"{shown} is not allowed for {model} (allowed: {_fmt(p.allowed, form)})"
+        )
     if isinstance(value, int | float) and not isinstance(value, bool):
         if p.min is not None and value < p.min:
             return FieldIssue(label, f"{value} is below the minimum {p.min:g} for {model}")
@@ -122,6 +133,7 @@ def _is_set(body: dict[str, Any], api: str) -> bool:
 def map_node(kind: str, fields: dict[str, Any], spec: ModelSpec) -> tuple[Mapped, list[FieldIssue]]:
     """Translate merged node fields into the model's body and check every catalogue rule."""
     cat = load_catalogue()
+    shown = display_name(spec, cat)
     issues: list[FieldIssue] = []
     body: dict[str, Any] = {}
     for name, value in fields.items():
@@ -133,9 +145,10 @@ def map_node(kind: str, fields: dict[str, Any], spec: ModelSpec) -> tuple[Mapped
             value = True
         api = spec.fields.get(name)
         if api is None:
-            takers = sorted({x.short for x in cat.models if name in x.fields})
-            hint = f"only {', '.join(takers)} take{'s' if len(takers) == 1 else ''} {name}" if takers else "remove it"
-            issues.append(FieldIssue(name, f"{spec.short} does not take '{name}'", hint))
+            takers = sorted({display_name(x, cat) for x in cat.models if name in x.fields})
+            verb = "takes" if len(takers) == 1 else "take"
+            hint = f"only {', '.join(takers)} {verb} {name}" if takers else "remove it"
+            issues.append(FieldIssue(name, f"{shown} does not take '{name}'", hint))
             continue
         p = spec.parameters[api]
         if p.type == "file":
@@ -146,7 +159,7 @@ def map_node(kind: str, fields: dict[str, Any], spec: ModelSpec) -> tuple[Mapped
             continue
         if name == "duration":
             value = _duration_form(p, float(value))
-        issue = _check_value(api, p, value, name, spec.short)
+        issue = _check_value(api, p, value, name, shown)
         if issue:
             issues.append(issue)
             continue
@@ -155,10 +168,10 @@ def map_node(kind: str, fields: dict[str, Any], spec: ModelSpec) -> tuple[Mapped
         body[spec.fields["loop"]] = True
     for api, value in (fields.get("params") or {}).items():
         label = f"params.{api}"
-        p = spec.parameters.get(api)
-        if p is None:
+        known = spec.parameters.get(api)
+        if known is None:
             issues.append(FieldIssue(
-                label, f"{spec.short} has no parameter '{api}'",
+                label, f"{shown} has no parameter '{api}'",
                 suggest(api, list(spec.parameters)) or f"parameters: {', '.join(spec.parameters)}",
             ))
             continue
@@ -168,13 +181,13 @@ def map_node(kind: str, fields: dict[str, Any], spec: ModelSpec) -> tuple[Mapped
                 "set it in one place",
             ))
             continue
-        if p.type in ("file", "inputs_array"):
+        if known.type in ("file", "inputs_array"):
             issues.append(FieldIssue(
                 label, f"file inputs cannot be passed through params ('{api}')",
                 f"use the field '{spec.api_to_field(api)}'",
             ))
             continue
-        issue = _check_value(api, p, value, label, spec.short)
+        issue = _check_value(api, known, value, label, shown)
         if issue:
             issues.append(issue)
             continue
@@ -182,7 +195,7 @@ def map_node(kind: str, fields: dict[str, Any], spec: ModelSpec) -> tuple[Mapped
     for api, p in spec.parameters.items():
         if p.required and api not in body:
             field = spec.api_to_field(api)
-            issues.append(FieldIssue(field, f"{field} is required for {spec.short}", f"add {field}"))
+            issues.append(FieldIssue(field, f"{field} is required for {shown}", f"add {field}"))
     issues.extend(_check_rules(spec, body))
     return Mapped(spec, dict(sorted(body.items()))), issues
 
@@ -207,7 +220,7 @@ def _check_rules(spec: ModelSpec, body: dict[str, Any]) -> list[FieldIssue]:
             broken = len(present) > 1
             field = spec.api_to_field(present[-1]) if broken else ""
         if broken:
-            issues.append(FieldIssue(field, f"{r.message} for {spec.short}", r.hint))
+            issues.append(FieldIssue(field, f"{r.message} for {display_name(spec)}", r.hint))
     return issues
 
 
@@ -223,8 +236,5 @@ def frame_size(aspect_ratio: str, resolution: str) -> tuple[int, int]:
     """`720p` names the short side: 1280x720 at 16:9, 720x1280 at 9:16. Sizes are even."""
     short = int(resolution.rstrip("p"))
     a, b = (int(x) for x in aspect_ratio.split(":"))
-    if a >= b:
-        w, h = short * a / b, short
-    else:
-        w, h = short, short * b / a
+    w, h = (short * a / b, float(short)) if a >= b else (float(short), short * b / a)
     return int(round(w / 2) * 2), int(round(h / 2) * 2)

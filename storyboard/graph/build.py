@@ -1,4 +1,4 @@
-"""Storyboard -> dependency graph, with every reference, rule and limit checked before anything runs.
+"""Storyboard -> dependency graph, every reference, rule and limit checked before anything runs.
 
 Each shot step becomes a node whose request body comes from the catalogue mapping; each reference
 becomes an edge; `SHOT.first_frame` / `SHOT.last_frame` become frame-extraction nodes; each cut
@@ -182,7 +182,7 @@ class _Builder:
             kind = "video"
         if suffix:
             if kind != "video":
-                self.problem(path, f"'{ref}' takes a frame from {base}, which is an {kind}, "
+                self.problem(path, f"'{ref}' takes a frame from {base}, which is {_a(kind)}, "
                              "not a video", where=where, field=field,
                              hint=f"use {base} itself" if kind == "image" else "use a video")
                 return None
@@ -190,8 +190,9 @@ class _Builder:
             node_id = f"frame:{base}.{suffix}"
         if kind != want:
             hint = (f"use {base}.first_frame or {base}.last_frame" if want == "image"
-                    and kind == "video" else f"{field} needs an {want}")
-            self.problem(path, f"'{ref}' is an {kind}, but {field} needs an {want}", where=where,
+                    and kind == "video" else f"name {_a(want)} from assets:"
+                    + (" or shots:" if want == "video" else ""))
+            self.problem(path, f"'{ref}' is {_a(kind)}, but {field} needs {_a(want)}", where=where,
                          field=field, hint=hint)
             return None
         return node_id
@@ -240,7 +241,9 @@ class _Builder:
             multi = raw_shot is not None
             prev: str | None = None
             for i, step in enumerate(steps):
-                base_path: Path_ = ("shots", shot, i, step.kind) if multi else ("shots", shot, step.kind)
+                base_path: Path_ = (
+                    ("shots", shot, i, step.kind) if multi else ("shots", shot, step.kind)
+                )
                 node = self.add_step(shot, i, len(steps), step, base_path, prev, multi)
                 if node is None:
                     prev = None
@@ -317,9 +320,11 @@ class _Builder:
         self.check_limits(spec.limits.source_max_seconds, spec.limits.source_max_bytes,
                           source_id, fpath("source") if "source" in step.fields.model_fields_set
                           else base, where, spec.short)
+        roles = {role: body[api][REF_KEY] for role, api in spec.fields.items()
+                 if isinstance(body.get(api), dict) and REF_KEY in body[api]}
         node = Node(
             id=node_id, kind=kind, label=label, media="video", shot=shot, model_id=spec.id,
-            model=spec.short, body=body, inputs=inputs, fields=_public(fields),
+            model=spec.short, body=body, inputs=inputs, roles=roles, fields=_public(fields),
             take=int(fields.get("take", 1)), duration=duration, width=width, height=height,
             line=loc[0] if loc else None, column=loc[1] if loc else None,
         )
@@ -356,7 +361,8 @@ class _Builder:
             duration = src_dur - crossfade
         node = Node(
             id=node_id, kind="local_loop", label=label, media="video", shot=shot,
-            inputs=(source_id,), body={"source": {REF_KEY: source_id}, "crossfade": crossfade},
+            inputs=(source_id,), roles={"source": source_id},
+            body={"source": {REF_KEY: source_id}, "crossfade": crossfade},
             fields=_public(fields), take=int(fields.get("take", 1)), crossfade=crossfade,
             duration=duration, width=w, height=h,
             line=loc[0] if loc else None, column=loc[1] if loc else None,
@@ -385,7 +391,8 @@ class _Builder:
         spec = load_catalogue().by_id(model_id)
         assert spec is not None
         if kind in ("generate", "loop"):
-            res = fixed_res or body.get("resolution") or _param_default(spec, "resolution") or "720p"
+            res = (fixed_res or body.get("resolution") or _param_default(spec, "resolution")
+                   or "720p")
             ar = body.get("aspectRatio") or _param_default(spec, "aspectRatio") or "16:9"
             w, h = frame_size(ar, res)
             return inferred_duration(spec, body), w, h
@@ -434,9 +441,11 @@ class _Builder:
                 if i.startswith("frame:") and i not in self.graph.nodes:
                     self.add_frame(i)
             if fixed != node.inputs:
-                body = _substitute(node.body, {i: self._final(i) for i in node.inputs})
+                final = {i: self._final(i) for i in node.inputs}
+                body = _substitute(node.body, final)
+                roles = {r: final.get(i, i) for r, i in node.roles.items()}
                 self.graph.g.remove_node(node_id)
-                self.graph.add(_replace(node, inputs=fixed, body=body))
+                self.graph.add(_replace(node, inputs=fixed, body=body, roles=roles))
             else:
                 self.graph.g.add_node(node_id)
                 for src in fixed:
@@ -456,7 +465,8 @@ class _Builder:
         v = self.graph.nodes[video]
         self.graph.add(Node(
             id=frame_id, kind="frame", label=f"{target}.{suffix}", media="image",
-            shot=None, inputs=(video,), which=which, width=v.width, height=v.height,
+            shot=None, inputs=(video,), roles={"source": video}, which=which, width=v.width,
+            height=v.height,
             body={"video": {REF_KEY: video}, "frame": which},
         ))
 
@@ -491,9 +501,16 @@ class _Builder:
                     if node_id is None:
                         ok = False
                         continue
-                elif ref in self.board.assets and self.graph.nodes.get(f"asset:{ref}") \
-                        and self.graph.nodes[f"asset:{ref}"].media == "video":
-                    node_id = f"asset:{ref}"
+                elif ref in self.board.assets:
+                    asset = self.graph.nodes.get(f"asset:{ref}")
+                    if asset is not None and asset.media != "video":
+                        self.problem(epath, f"'{ref}' is {_a(asset.media)}, not a video",
+                                     where=where, field=f"shots[{i}]",
+                                     hint="a cut lists shots and video assets")
+                    if asset is None or asset.media != "video":
+                        ok = False  # a missing asset file is reported under assets
+                        continue
+                    node_id = asset.id
                 else:
                     names = list(self.board.shots)
                     self.problem(epath, f"unknown shot '{ref}'", where=where,
@@ -511,8 +528,8 @@ class _Builder:
                                  field=f"shots[{i}].trim",
                                  hint=f"use an OUT point of at most {clip:g}")
                     ok = False
-                length = (tout if tout is not None else clip) - tin if (
-                    tout is not None or clip is not None) else None
+                end = tout if tout is not None else clip
+                length = end - tin if end is not None else None
                 tr = entry.transition
                 ttype = tr.type if tr else "cut"
                 tdur = tr.duration if tr and tr.type != "cut" else 0.0
@@ -540,7 +557,8 @@ class _Builder:
             audio = None
             if cut.audio is not None:
                 apath: Path_ = ("cuts", name, "audio", "asset")
-                aid = self.resolve_ref(cut.audio.asset, "audio", apath, where, "audio.asset", None) \
+                aid = self.resolve_ref(cut.audio.asset, "audio", apath, where, "audio.asset",
+                                       None) \
                     if cut.audio.asset not in self.board.shots else None
                 if cut.audio.asset in self.board.shots:
                     self.problem(apath, f"'{cut.audio.asset}' is a shot, not an audio asset",
@@ -577,6 +595,10 @@ class _Builder:
                 cut=plan, duration=total, width=width, height=height,
                 line=loc[0] if loc else None, column=loc[1] if loc else None,
             ))
+
+
+def _a(kind: str | None) -> str:
+    return {"image": "an image", "video": "a video", "audio": "an audio file"}.get(str(kind), "?")
 
 
 def _ratio(w: int, h: int) -> str:
@@ -637,8 +659,7 @@ def build_graph(
     b.add_shots()
     b.link()
     b.check_cycles()
-    if not b.problems:
-        b.add_cuts()
+    b.add_cuts()  # cuts over shots that failed are skipped; their own problems still show
     if b.problems:
         raise SpecError(b.problems)
     return b.graph

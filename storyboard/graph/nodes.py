@@ -68,6 +68,7 @@ class Node:
     model: str | None = None  # short name
     body: dict[str, Any] = field(default_factory=dict)  # request as sent, inputs as {"$ref": id}
     inputs: tuple[str, ...] = ()
+    roles: dict[str, str] = field(default_factory=dict)  # "start_frame" -> input node id
     fields: dict[str, Any] = field(default_factory=dict)  # merged user fields, for `why`
     take: int = 1
     duration: float | None = None

@@ -115,13 +115,19 @@ def _problem(err: Any, raw: Any, smap: SourceMap) -> Problem:
         message = f"'{value}' is not a valid name"
         hint = "use lowercase letters, digits, '-' and '_', starting with a letter, digit or '_'"
         where = ""
-        field = _dotted([p for p in path])
+        if path and path[-1] == value:
+            path = path[:-1]  # pydantic's loc already holds the key before '[key]'
+        field = _dotted(list(path))
         key = True
         path = (*path, str(value))
+    elif kind == "string_pattern_mismatch" and path == ("name",):
+        message = f"{value!r} is not a valid project name"
+        hint = "use letters, digits, '-' and '_' only"
     elif kind in ("string_type", "string_pattern_mismatch") and field.endswith("aspect_ratio"):
         text = smap.texts.get(path, str(value))
         message = f"{text} is not an aspect ratio like \"16:9\""
-        hint = f'write it in quotes: "{text}" (YAML reads unquoted 16:9 as a number)' if ":" in text else 'for example "16:9"'
+        hint = (f'write it in quotes, "{text}": YAML reads an unquoted {text} as a number'
+                if ":" in text else 'for example "16:9"')
     elif kind == "value_error":
         message = str(err.get("ctx", {}).get("error", err["msg"]))
     elif kind.endswith("_type") or kind.endswith("_parsing"):
@@ -167,7 +173,8 @@ def read(path: Path) -> tuple[m.Storyboard, SourceMap, Any]:
             hint="run `storyboard init` to make a project, or pass -f PATH",
         )]) from None
     except OSError as exc:
-        raise SpecError([Problem(f"cannot read the file: {exc.strerror}", file=str(path))]) from None
+        raise SpecError([Problem(f"cannot read the file: {exc.strerror}",
+                                 file=str(path))]) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

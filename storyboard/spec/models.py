@@ -50,8 +50,10 @@ def _seconds(value: Any) -> Any:
 
 
 Seconds = Annotated[float, BeforeValidator(_seconds)]
-Ref = Annotated[str, Field(min_length=1, description="an asset or shot name, or SHOT.first_frame / SHOT.last_frame")]
-AspectRatio = Annotated[str, Field(pattern=r"^\d{1,2}:\d{1,2}$", description='e.g. "16:9" (quoted)')]
+Ref = Annotated[str, Field(
+    min_length=1, description="an asset or shot name, or SHOT.first_frame / SHOT.last_frame"
+)]
+AspectRatio = Annotated[str, Field(pattern=r"^\d{1,2}:\d{1,2}$", description='"16:9" (quoted)')]
 Prompt = Annotated[str, Field(max_length=MAX_PROMPT_CHARS)]
 
 

@@ -70,7 +70,15 @@ def load_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
             f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB",
             file=file, hint="split the film into several projects",
         )])
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # a control character PyYAML refuses to read
+        before = text[:exc.position]
+        raise SpecError([Problem(
+            f"the file holds a character YAML does not allow (U+{exc.character:04X})", file=file,
+            line=before.count("\n") + 1, column=exc.position - (before.rfind("\n") + 1) + 1,
+            hint="remove it or write it as an escape in a double-quoted string",
+        )]) from None
     try:
         try:
             root = loader.get_single_node()

@@ -1,0 +1,5 @@
+"""`python -m storyboard` runs the command line."""
+
+from storyboard.cli.main import main
+
+main()

@@ -1,0 +1,96 @@
+"""The object store: media by content digest under `.storyboard/cache/objects/ab/abcdef...`.
+
+Writes go to a temp file in the store and are renamed into place, so a crash or Ctrl-C never
+leaves a partial object. Reads are verified: an object whose size or stat signature changed
+since it was written is re-hashed, and a mismatch is a miss plus a warning, never used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from storyboard.cache.digest import CHUNK, StatCache
+from storyboard.errors import StoreError
+
+
+class ObjectStore:
+    def __init__(self, root: Path, stat: StatCache,
+                 warn: Callable[[str], None] = lambda _m: None) -> None:
+        self.root = root
+        self.objects = root / "objects"
+        self.tmp = root / "tmp"
+        self.stat = stat
+        self.warn = warn
+
+    def path(self, digest: str) -> Path:
+        return self.objects / digest[:2] / digest
+
+    def has(self, digest: str) -> bool:
+        """True when a good copy of `digest` is stored; a corrupt copy is removed."""
+        p = self.path(digest)
+        if not p.is_file():
+            return False
+        if self.stat.unchanged(p, digest):
+            return True
+        if self.stat.digest(p) == digest:
+            return True
+        self.warn(f"cache object {digest[:12]} is corrupt; it will be made again")
+        self.stat.entries.pop(str(p.resolve()), None)
+        p.unlink(missing_ok=True)
+        return False
+
+    def put(self, src: Path, *, move: bool = False) -> str:
+        """Store a file; return its digest. `move` consumes `src` when it is on the same disk."""
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        tmp = self.tmp / f"in-{os.getpid()}-{id(src)}-{src.name}"
+        h = hashlib.sha256()
+        try:
+            with src.open("rb") as fin, tmp.open("wb") as fout:
+                while chunk := fin.read(CHUNK):
+                    h.update(chunk)
+                    fout.write(chunk)
+                fout.flush()
+                os.fsync(fout.fileno())
+            digest = h.hexdigest()
+            dst = self.path(digest)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, dst)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise StoreError(f"cannot write to the cache at {self.root}: {exc.strerror} "
+                             "(free some disk space or run `storyboard gc`)") from None
+        if move:
+            src.unlink(missing_ok=True)
+        self.stat.remember(dst, digest)
+        return digest
+
+    def materialize(self, digest: str, dst: Path) -> None:
+        """Place a stored object at `dst` (a render), by hard link when possible."""
+        if dst.is_file() and self.stat.unchanged(dst, digest):
+            return
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dst.with_name(f".{dst.name}.tmp{os.getpid()}")
+        tmp.unlink(missing_ok=True)
+        try:
+            try:
+                os.link(self.path(digest), tmp)
+            except OSError:
+                shutil.copyfile(self.path(digest), tmp)
+            os.replace(tmp, dst)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise StoreError(f"cannot write {dst}: {exc.strerror}") from None
+        self.stat.remember(dst, digest)
+
+    def clean_tmp(self) -> None:
+        if self.tmp.is_dir():
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def digests(self) -> set[str]:
+        if not self.objects.is_dir():
+            return set()
+        return {p.name for p in self.objects.glob("*/*") if p.is_file()}

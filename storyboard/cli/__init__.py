@@ -1,0 +1,1 @@
+"""The command line: click commands over `Project`, the terminal reporters, exit codes."""

@@ -1,0 +1,267 @@
+"""The `storyboard` command: each subcommand parses options, calls one `Project` method, renders.
+
+Errors become exit codes in one place (`main`), with no traceback unless --debug.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from storyboard.cli import exit_codes
+from storyboard.cli.reporters import JsonReporter, LiveReporter, PlainReporter, summary_text
+from storyboard.engine import Plan, Reporter
+from storyboard.errors import SpecError, StoryboardError
+from storyboard.project import Project
+
+FILE_OPTION = click.option(
+    "-f", "--file", "file", default="storyboard.yaml", show_default=True,
+    type=click.Path(path_type=Path), help="The storyboard file (or its folder).",
+)
+JSON_OPTION = click.option("--json", "as_json", is_flag=True,
+                           help="Machine-readable JSON output (see README: JSON events).")
+PROFILE_OPTION = click.option("--profile", default=None,
+                              help="Apply the file's named overrides (e.g. draft).")
+PROVIDER_OPTION = click.option(
+    "--provider", default=None, metavar="NAME",
+    help="preview (default: local, free), scenario (Luma via Scenario: paid), or "
+    "package.module:factory for a provider of your own.",
+)
+
+
+class Ctx:
+    debug = False
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
+@click.version_option(package_name="storyboard")
+def cli(debug: bool) -> None:
+    """Make films with AI video models, declaratively.
+
+    Write shots and cuts in storyboard.yaml; `storyboard build` runs only what changed
+    (locally as an animatic by default, on Luma models with --provider scenario) and
+    records what it made in storyboard.lock.
+    """
+    Ctx.debug = debug
+
+
+def _load(file: Path, profile: str | None = None) -> Project:
+    return Project.load(file, profile=profile, warn=lambda m: click.echo(f"warning: {m}",
+                                                                         err=True))
+
+
+def _out(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+@cli.command()
+@click.argument("directory", default=".", type=click.Path(path_type=Path))
+@click.option("--name", default=None, help="Project name (default: the folder name).")
+def init(directory: Path, name: str | None) -> None:
+    """Write a small working project: storyboard.yaml, assets/, .gitignore."""
+    from storyboard.scaffold import init_project
+
+    written = init_project(directory, name)
+    for p in written:
+        click.echo(f"wrote {p}")
+    click.echo(f"next: cd {directory} && storyboard build")
+
+
+@cli.command()
+@FILE_OPTION
+@PROFILE_OPTION
+@JSON_OPTION
+def validate(file: Path, profile: str | None, as_json: bool) -> None:
+    """Check everything that can be checked offline; list every problem."""
+    project = _load(file, profile)
+    counts = {"shots": len(project.board.shots), "cuts": len(project.board.cuts),
+              "nodes": len(project.graph.nodes)}
+    if as_json:
+        _out({"valid": True, **counts})
+    else:
+        click.echo(f"{project.file}: ok ({counts['shots']} shots, {counts['cuts']} cuts, "
+                   f"{counts['nodes']} nodes)")
+
+
+def _plan_text(plan: Plan) -> str:
+    lines = []
+    for n in plan.nodes:
+        if n.kind == "frame" and n.status == "cached":
+            continue
+        cost = f"{n.estimate:g} CU" if n.estimate else ""
+        model = n.model or n.kind
+        reasons = "; ".join(r.text for r in n.reasons)
+        lines.append(f"{n.status:8} {n.label:28} {model:32} {cost:>8}  {reasons}".rstrip())
+    lines.append(f"{len(plan.to_run)} to run, {len(plan.nodes) - len(plan.to_run)} cached; "
+                 f"estimate {plan.estimate:g} CU; already paid for: {plan.paid_before:g} CU "
+                 f"(provider {plan.provider})")
+    return "\n".join(lines)
+
+
+@cli.command()
+@click.argument("targets", nargs=-1)
+@FILE_OPTION
+@PROVIDER_OPTION
+@PROFILE_OPTION
+@JSON_OPTION
+def plan(targets: tuple[str, ...], file: Path, provider: str | None, profile: str | None,
+         as_json: bool) -> None:
+    """Show every node: cached, to run or blocked, why, and the estimated cost. Runs nothing."""
+    p = _load(file, profile).plan(targets, provider)
+    if as_json:
+        _out({"provider": p.provider, "estimate": p.estimate, "paid_before": p.paid_before,
+              "nodes": [n.as_dict() for n in p.nodes]})
+    else:
+        click.echo(_plan_text(p))
+
+
+def _reporter(as_json: bool) -> Reporter:
+    if as_json:
+        return JsonReporter()
+    if sys.stderr.isatty():
+        return LiveReporter()
+    return PlainReporter()
+
+
+@cli.command()
+@click.argument("targets", nargs=-1)
+@FILE_OPTION
+@PROVIDER_OPTION
+@PROFILE_OPTION
+@click.option("--jobs", "-j", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Parallel jobs per provider.")
+@click.option("--max-cost", type=float, default=None,
+              help="Refuse to start (exit 4) when the estimate is above this many credits.")
+@click.option("--keep-going/--fail-fast", default=True, show_default=True,
+              help="Finish independent branches after a failure, or stop at the first.")
+@click.option("--wait", is_flag=True, help="Wait for another build of this project to finish.")
+@JSON_OPTION
+def build(targets: tuple[str, ...], file: Path, provider: str | None, profile: str | None,
+          jobs: int, max_cost: float | None, keep_going: bool, wait: bool,
+          as_json: bool) -> None:
+    """Run what the plan says, then render the cuts (default: every cut)."""
+    project = _load(file, profile)
+    summary = project.build(targets, provider=provider, jobs=jobs, fail_fast=not keep_going,
+                            max_cost=max_cost, reporter=_reporter(as_json), wait=wait)
+    if not as_json:
+        for node in project.graph.cuts():
+            if any(r.node == node.id and r.status in ("done", "cached") for r in summary.results):
+                assert node.cut is not None
+                click.echo(f"rendered {project.root / node.cut.output}")
+    if summary.failed:
+        sys.exit(exit_codes.FAILED)
+
+
+@cli.command()
+@click.argument("targets", nargs=-1)
+@FILE_OPTION
+@PROVIDER_OPTION
+@PROFILE_OPTION
+@JSON_OPTION
+def status(targets: tuple[str, ...], file: Path, provider: str | None, profile: str | None,
+           as_json: bool) -> None:
+    """Offline: which nodes and cuts are stale relative to the lock and the cache, and why."""
+    lines = _load(file, profile).status(targets, provider)
+    if as_json:
+        _out([{"node": s.node, "label": s.label, "kind": s.kind, "state": s.state,
+               "reasons": [r.as_dict() for r in s.reasons]} for s in lines])
+        return
+    stale = [s for s in lines if s.state != "up to date"]
+    for s in lines:
+        if s.kind == "frame" and s.state == "up to date":
+            continue
+        why = "; ".join(r.text for r in s.reasons)
+        click.echo(f"{s.state:11} {s.label:28} {why}".rstrip())
+    click.echo(f"{len(stale)} stale, {len(lines) - len(stale)} up to date")
+
+
+@cli.command()
+@click.argument("shot")
+@FILE_OPTION
+@PROVIDER_OPTION
+@PROFILE_OPTION
+@JSON_OPTION
+def why(shot: str, file: Path, provider: str | None, profile: str | None, as_json: bool) -> None:
+    """The reasons SHOT would run, field by field (old value -> new value)."""
+    row = _load(file, profile).why(shot, provider)
+    if as_json:
+        _out(row.as_dict())
+        return
+    if not row.reasons:
+        click.echo(f"{shot}: up to date (cached)")
+    for r in row.reasons:
+        click.echo(f"{shot}: {r.text}")
+
+
+@cli.command()
+@FILE_OPTION
+@PROFILE_OPTION
+@click.option("--format", "-F", "fmt", type=click.Choice(["mermaid", "dot", "json"]),
+              default="mermaid", show_default=True)
+def graph(file: Path, profile: str | None, fmt: str) -> None:
+    """The dependency graph as Mermaid, Graphviz dot, or JSON."""
+    click.echo(_load(file, profile).graph_text(fmt), nl=False)
+
+
+@cli.command()
+@JSON_OPTION
+def models(as_json: bool) -> None:
+    """The Luma model catalogue: ids, short names, parameters, allowed values."""
+    from storyboard.catalogue import load_catalogue
+
+    cat = load_catalogue()
+    if as_json:
+        _out(cat.model_dump(mode="json"))
+        return
+    for m in cat.models:
+        click.echo(f"{m.short:18} {m.id:32} {', '.join(m.kinds)}")
+        for api, p in m.parameters.items():
+            ours = m.api_to_field(api)
+            allowed = ", ".join(str(a) for a in p.allowed) if p.allowed else ""
+            rng = f"{p.min:g}..{p.max:g}" if p.min is not None and p.max is not None else ""
+            req = "required" if p.required else ""
+            click.echo(f"    {ours:22} -> {api:26} {p.type:12} {req:8} {allowed or rng}"
+                       .rstrip())
+    for alias, a in cat.aliases.items():
+        pairs = ", ".join(f"{r} -> {i}" for r, i in a.by_resolution.items())
+        click.echo(f"{alias:18} picks by resolution: {pairs}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: run the group and turn every error into its exit code."""
+    try:
+        cli.main(args=argv, standalone_mode=False, prog_name="storyboard")
+    except click.exceptions.Abort:
+        click.echo("interrupted", err=True)
+        sys.exit(exit_codes.INTERRUPTED)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exit_codes.USAGE)
+    except KeyboardInterrupt:
+        click.echo("interrupted: finished outputs are kept in the cache and the lock", err=True)
+        sys.exit(exit_codes.INTERRUPTED)
+    except SpecError as exc:
+        click.echo(str(exc), err=True)
+        n = len(exc.problems)
+        click.echo(f"{n} problem{'s' if n != 1 else ''} found", err=True)
+        sys.exit(exit_codes.code_for(exc))
+    except StoryboardError as exc:
+        if Ctx.debug:
+            traceback.print_exc()
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exit_codes.code_for(exc))
+    except Exception as exc:  # an unexpected bug: say so plainly, traceback only with --debug
+        if Ctx.debug:
+            traceback.print_exc()
+        click.echo(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the "
+                   "traceback and please report it)", err=True)
+        sys.exit(exit_codes.FAILED)
+
+
+__all__ = ["cli", "main", "summary_text"]

@@ -1,0 +1,370 @@
+"""The runner: executes a plan over the graph with asyncio, bounded per provider.
+
+Each node waits for its inputs, computes its key from their content digests, and either reuses
+a stored output or runs: model nodes through their provider (journaled submit, poll, fetch),
+frames, local loops and cuts through `media/` in worker threads. A failed node is a value: its
+dependents are skipped while independent branches finish. The lock is updated after each
+success, so an interrupted build keeps everything it finished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from storyboard.cache import LockFile, ObjectStore, Record, RunIndex, StatCache, node_key
+from storyboard.engine.events import NodeResult, Reporter, Summary
+from storyboard.engine.journal import Journal
+from storyboard.errors import (
+    JobFailed,
+    MediaError,
+    ProviderError,
+    RateLimited,
+    StoreError,
+    StoryboardError,
+)
+from storyboard.graph import Graph, Node
+from storyboard.media import AudioBed, CutSegment, CutSpec, Ffmpeg
+from storyboard.providers.base import InputFile, Provider, Request
+
+LOCAL = "local"
+
+
+@dataclass
+class Workspace:
+    """Everything on disk a build reads and writes, for one project."""
+
+    root: Path  # the project folder
+    work: Path  # .storyboard/
+    stat: StatCache
+    store: ObjectStore
+    index: RunIndex
+    lock: LockFile
+    journal: Journal
+    ffmpeg: Ffmpeg
+
+    @classmethod
+    def open(cls, root: Path, lock_path: Path, ffmpeg: Ffmpeg | None = None,
+             warn: Callable[[str], None] = lambda _m: None) -> Workspace:
+        work = root / ".storyboard"
+        stat = StatCache(work / "stat-cache.json")
+        return cls(
+            root=root, work=work, stat=stat,
+            store=ObjectStore(work / "cache", stat, warn),
+            index=RunIndex(work / "index"),
+            lock=LockFile(lock_path),
+            journal=Journal(work / "journal"),
+            ffmpeg=ffmpeg or Ffmpeg(),
+        )
+
+    def lookup(self, key: str) -> Record | None:
+        """A stored output for `key`: from the run index, else from the lock (a fresh clone)."""
+        rec = self.index.get(key)
+        if rec is None:
+            rec = self.lock.by_key().get(key)
+        if rec is not None and self.store.has(rec.output):
+            return rec
+        return None
+
+
+def node_request_key(node: Node, provider: str, digests: dict[str, str]) -> str:
+    """The key of any node, given the digests of its inputs."""
+    if node.kind == "cut":
+        assert node.cut is not None
+        body = cut_body(node)
+        return node_key("cut", LOCAL, None, body, digests)
+    if node.kind in ("frame", "local_loop"):
+        return node_key(node.kind, LOCAL, None, node.body, digests)
+    return node_key(node.kind, provider, node.model_id, node.body, digests, node.take)
+
+
+def cut_body(node: Node) -> dict[str, Any]:
+    assert node.cut is not None
+    c = node.cut
+    return {
+        "segments": [{"clip": {"$ref": s.node}, "in": s.trim_in, "out": s.trim_out,
+                      "transition": s.transition, "transition_duration": s.transition_duration}
+                     for s in c.segments],
+        "width": c.width, "height": c.height, "fps": c.fps, "fit": c.fit,
+        "audio": ({"asset": {"$ref": c.audio.node}, "volume": c.audio.volume,
+                   "fade_in": c.audio.fade_in, "fade_out": c.audio.fade_out,
+                   "start": c.audio.start} if c.audio else None),
+        "clip_audio": c.clip_audio,
+        "renderer": 1,
+    }
+
+
+class NodeFailed(Exception):
+    def __init__(self, message: str, job: str | None = None) -> None:
+        self.job = job
+        super().__init__(message)
+
+
+class Engine:
+    def __init__(
+        self, ws: Workspace, graph: Graph, provider: Provider, reporter: Reporter | None = None,
+        *, jobs: int = 4, local_jobs: int | None = None, fail_fast: bool = False,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ws = ws
+        self.graph = graph
+        self.provider = provider
+        self.reporter = reporter or Reporter()
+        self.jobs = max(1, jobs)
+        self.local_jobs = local_jobs or max(1, min(4, os.cpu_count() or 2))
+        self.fail_fast = fail_fast
+        self.sleep = sleep
+        self.clock = clock
+        self.results: dict[str, NodeResult] = {}
+        self.digests: dict[str, str] = {}
+        self._stop = False
+
+    # -- entry ------------------------------------------------------------------------------
+    async def run(self, order: list[str]) -> Summary:
+        start = self.clock()
+        self.model_slots = asyncio.Semaphore(self.jobs)
+        self.local_slots = asyncio.Semaphore(self.local_jobs)
+        self.lock_mutex = asyncio.Lock()
+        self.finished: dict[str, asyncio.Event] = {n: asyncio.Event() for n in order}
+        summary = Summary()
+        tasks = [asyncio.create_task(self._node(n), name=f"node {n}") for n in order]
+        try:
+            await asyncio.gather(*tasks)
+        except asyncio.CancelledError:
+            summary.interrupted = True
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        finally:
+            summary.results = [self.results[n] for n in order if n in self.results
+                               and self.graph.nodes[n].kind != "asset"]
+            summary.elapsed = self.clock() - start
+            self.ws.stat.save()
+            await self.provider.close()
+        self.reporter.run_done(summary)
+        return summary
+
+    async def _node(self, node_id: str) -> None:
+        node = self.graph.nodes[node_id]
+        try:
+            for i in node.inputs:
+                if i in self.finished:
+                    await self.finished[i].wait()
+            result = await self._run_node(node)
+        finally:
+            self.finished[node_id].set()
+        self.results[node_id] = result
+        if result.output:
+            self.digests[node_id] = result.output
+        if node.kind == "asset":
+            return
+        if result.status == "cached":
+            self.reporter.node_cached(result)
+        else:
+            self.reporter.node_done(result)
+        if result.status == "failed" and self.fail_fast:
+            self._stop = True
+
+    async def _run_node(self, node: Node) -> NodeResult:
+        if node.kind == "asset":
+            assert node.path is not None
+            digest = await asyncio.to_thread(self.ws.stat.digest, self.ws.root / node.path)
+            return NodeResult(node.id, node.label, node.kind, "cached", digest)
+        for i in node.inputs:
+            r = self.results.get(i)
+            if r is None or r.status in ("failed", "skipped"):
+                label = self.graph.nodes[i].label if i in self.graph.nodes else i
+                return NodeResult(node.id, node.label, node.kind, "skipped",
+                                  error=f"input {label} did not build")
+        if self._stop:
+            return NodeResult(node.id, node.label, node.kind, "skipped",
+                              error="stopped after a failure (--fail-fast)")
+        digests = {i: self.digests[i] for i in node.inputs}
+        key = node_request_key(node, self.provider.name, digests)
+        rec = await asyncio.to_thread(self.ws.lookup, key)
+        if rec is not None:
+            await self._record(node, key, rec.output, rec.cost, rec.job, digests, rec)
+            if node.kind == "cut":
+                await asyncio.to_thread(self._materialize, node, rec.output)
+            return NodeResult(node.id, node.label, node.kind, "cached", rec.output, 0.0, rec.job)
+        started = self.clock()
+        try:
+            if node.runs_model:
+                digest, cost, job = await self._run_model(node, key, digests)
+            else:
+                async with self.local_slots:
+                    self.reporter.node_started(node.id, node.label, node.kind)
+                    digest = await asyncio.to_thread(self._run_local, node, digests)
+                cost, job = 0.0, None
+        except NodeFailed as exc:
+            return NodeResult(node.id, node.label, node.kind, "failed", error=str(exc),
+                              job=exc.job, elapsed=self.clock() - started)
+        except (StoryboardError, OSError) as exc:
+            return NodeResult(node.id, node.label, node.kind, "failed", error=_one_line(exc),
+                              elapsed=self.clock() - started)
+        await self._record(node, key, digest, cost, job, digests, None)
+        return NodeResult(node.id, node.label, node.kind, "done", digest, cost, job,
+                          elapsed=self.clock() - started)
+
+    async def _record(self, node: Node, key: str, digest: str, cost: float, job: str | None,
+                      digests: dict[str, str], previous: Record | None) -> None:
+        provider = self.provider.name if node.runs_model else LOCAL
+        old = self.ws.lock.nodes.get(node.id)
+        same = old is not None and old.key == key and old.output == digest
+        rec = Record(
+            key=key, output=digest, provider=provider, kind=node.kind, model=node.model_id,
+            job=job, cost=cost if previous is None else previous.cost,
+            time=(old.time if same and old else previous.time if previous
+                  else datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")),
+            take=node.take, fields=dict(node.fields), inputs=dict(digests),
+        )
+        if previous is None:
+            await asyncio.to_thread(self.ws.index.put, rec)
+        async with self.lock_mutex:
+            if self.ws.lock.nodes.get(node.id) != rec:
+                self.ws.lock.nodes[node.id] = rec
+                await asyncio.to_thread(self.ws.lock.save)
+
+    # -- model nodes ------------------------------------------------------------------------
+    def _inputs(self, node: Node, digests: dict[str, str]) -> dict[str, InputFile]:
+        out = {}
+        for i in node.inputs:
+            n = self.graph.nodes[i]
+            path = (self.ws.root / n.path) if n.kind == "asset" and n.path else \
+                self.ws.store.path(digests[i])
+            out[i] = InputFile(i, path, digests[i], n.media or "video")
+        return out
+
+    async def _run_model(self, node: Node, key: str, digests: dict[str, str]
+                         ) -> tuple[str, float, str | None]:
+        request = Request(node, key, node.body, self._inputs(node, digests))
+        p = self.provider
+        async with self.model_slots:
+            self.reporter.node_started(node.id, node.label, node.kind, "submitting")
+            job = await self._submit(request) if p.paid else await p.submit(request)
+            try:
+                status = await p.poll(job)
+                delay = p.poll_interval
+                while status.state in ("queued", "running"):
+                    self.reporter.job_progress(node.id, node.label, status.stage or status.state,
+                                               status.progress)
+                    await self.sleep(delay * (0.8 + 0.4 * random.random()))
+                    delay = min(delay * 1.3, max(p.poll_interval, 10.0))
+                    status = await p.poll(job)
+                if status.state == "failed":
+                    raise NodeFailed(str(JobFailed(status.error or "the job failed", status.hint,
+                                                   status.trace_id)), job)
+                self.reporter.job_progress(node.id, node.label, "downloading", 1.0)
+                with tempfile.TemporaryDirectory(dir=self._tmp_root()) as tmp:
+                    fetched = await p.fetch(job, request, Path(tmp))
+                    digest = await asyncio.to_thread(self.ws.store.put, fetched.path, move=True)
+            except NodeFailed:
+                if p.paid:
+                    entry = self.ws.journal.get(key)
+                    if entry is not None:
+                        self.ws.journal.forget(key)
+                raise
+            except ProviderError as exc:
+                raise NodeFailed(_one_line(exc), job) from None
+            if p.paid:
+                entry = self.ws.journal.get(key)
+                if entry is not None:
+                    self.ws.journal.done(entry, digest)
+            return digest, fetched.cost, job
+
+    async def _submit(self, request: Request) -> str:
+        """Submit a paid job exactly once, resuming or reconciling what the journal knows."""
+        j = self.ws.journal
+        key = request.key
+        entry = j.get(key)
+        if entry is not None and entry.job:
+            self.reporter.warning(f"{request.node.label}: resuming job {entry.job} from an "
+                                  "earlier build (not submitting again)")
+            return entry.job
+        if entry is not None and entry.state == "intent":
+            find = getattr(self.provider, "find_job", None)
+            if find is not None:
+                found = await find(request, entry.created)
+                if found:
+                    self.reporter.warning(f"{request.node.label}: an earlier build was "
+                                          f"interrupted mid-submission; found its job {found} "
+                                          "on the server and resumed it")
+                    j.submitted(entry, found)
+                    return str(found)
+                self.reporter.warning(f"{request.node.label}: an earlier submission did not "
+                                      "reach the server; submitting now")
+        entry = j.intent(key, request.node.id, self.provider.name)
+        while True:
+            try:
+                job = await self.provider.submit(request)
+                break
+            except RateLimited as exc:
+                # Certainly not accepted: wait as asked and try again, this is not a failure.
+                self.reporter.job_progress(request.node.id, request.node.label,
+                                           "waiting for a free job slot", None)
+                await self.sleep(exc.retry_after)
+            except JobFailed:
+                j.forget(key)  # rejected: nothing was created, nothing to reconcile
+                raise
+        j.submitted(entry, job)
+        return job
+
+    def _tmp_root(self) -> Path:
+        p = self.ws.work / "tmp"
+        p.mkdir(parents=True, exist_ok=True)
+        return p
+
+    # -- local nodes ------------------------------------------------------------------------
+    def _run_local(self, node: Node, digests: dict[str, str]) -> str:
+        inputs = self._inputs(node, digests)
+        ff = self.ws.ffmpeg
+        with tempfile.TemporaryDirectory(dir=self._tmp_root()) as tmp:
+            if node.kind == "frame":
+                src = inputs[node.inputs[0]].path
+                dst = Path(tmp) / "frame.png"
+                ff.extract_frame(src, dst, node.which or "last")
+            elif node.kind == "local_loop":
+                src = inputs[node.inputs[0]].path
+                dst = Path(tmp) / "loop.mp4"
+                ff.make_loop(src, dst, node.crossfade or 1.0)
+            elif node.kind == "cut":
+                dst = Path(tmp) / "cut.mp4"
+                ff.render_cut(self._cut_spec(node, inputs), dst)
+            else:  # pragma: no cover - model kinds never reach here
+                raise MediaError(f"no local runner for {node.kind}")
+            digest = self.ws.store.put(dst, move=True)
+        if node.kind == "cut":
+            self._materialize(node, digest)
+        return digest
+
+    def _cut_spec(self, node: Node, inputs: dict[str, InputFile]) -> CutSpec:
+        c = node.cut
+        assert c is not None
+        segs = tuple(CutSegment(inputs[s.node].path, s.trim_in, s.trim_out, s.transition,
+                                s.transition_duration) for s in c.segments)
+        audio = None
+        if c.audio:
+            a = c.audio
+            audio = AudioBed(inputs[a.node].path, a.volume, a.fade_in, a.fade_out, a.start)
+        return CutSpec(segs, c.width, c.height, c.fps, c.fit, audio, c.clip_audio)
+
+    def _materialize(self, node: Node, digest: str) -> None:
+        assert node.cut is not None
+        self.ws.store.materialize(digest, self.ws.root / node.cut.output)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    if isinstance(exc, MediaError | StoreError):
+        return text
+    return " ".join(text.split())
