@@ -42,8 +42,10 @@ def why_stale(*, key: str | None, cached: bool, previous: Record | None, provide
     if cached:
         return []
     labels = labels or {}
+    waiting = [Reason("input pending", f"waits for {labels.get(i, i)}", i)
+               for i, d in sorted(inputs.items()) if d is None]
     if previous is None:
-        return [Reason("new", "new: never built")]
+        return [Reason("new", "new: never built"), *waiting]
     if key is not None and previous.key == key:
         return [Reason("output missing", "output missing from the cache")]
     reasons: list[Reason] = []

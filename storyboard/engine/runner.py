@@ -212,6 +212,10 @@ class Engine:
         except (StoryboardError, OSError) as exc:
             return NodeResult(node.id, node.label, node.kind, "failed", error=_one_line(exc),
                               elapsed=self.clock() - started)
+        except Exception as exc:  # a bug must not take the other branches down with it
+            return NodeResult(node.id, node.label, node.kind, "failed",
+                              error=f"internal error: {type(exc).__name__}: {_one_line(exc)} "
+                              "(please report it)", elapsed=self.clock() - started)
         await self._record(node, key, digest, cost, job, digests, None)
         return NodeResult(node.id, node.label, node.kind, "done", digest, cost, job,
                           elapsed=self.clock() - started)

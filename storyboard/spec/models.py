@@ -49,7 +49,9 @@ def _seconds(value: Any) -> Any:
     return value
 
 
-Seconds = Annotated[float, BeforeValidator(_seconds)]
+# json_schema_input_type: the JSON Schema describes what users may write, not the parsed form.
+Seconds = Annotated[float, BeforeValidator(_seconds, json_schema_input_type=float | Annotated[
+    str, Field(pattern=r"^[0-9]+(\.[0-9]+)?s?$")])]
 Ref = Annotated[str, Field(
     min_length=1, description="an asset or shot name, or SHOT.first_frame / SHOT.last_frame"
 )]
@@ -154,7 +156,8 @@ def _as_step_list(value: Any) -> Any:
     return [value] if isinstance(value, dict) else value
 
 
-Shot = Annotated[list[Step], BeforeValidator(_as_step_list), Field(min_length=1)]
+Shot = Annotated[list[Step], BeforeValidator(
+    _as_step_list, json_schema_input_type=Step | list[Step]), Field(min_length=1)]
 
 
 class Defaults(_Frozen):
@@ -207,7 +210,8 @@ class AudioBed(_Frozen):
 
 
 class Cut(_Frozen):
-    shots: list[Annotated[CutEntry, BeforeValidator(_as_entry)]] = Field(min_length=1)
+    shots: list[Annotated[CutEntry, BeforeValidator(
+        _as_entry, json_schema_input_type=str | CutEntry)]] = Field(min_length=1)
     aspect_ratio: AspectRatio | None = None
     resolution: Resolution | None = None
     fps: float | None = Field(default=None, gt=0, le=120)

@@ -16,6 +16,7 @@ from storyboard.errors import Problem, SpecError
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_EXPANDED_NODES = 200_000
+MAX_DEPTH = 100
 
 Path_ = tuple[str | int, ...]
 
@@ -28,6 +29,10 @@ _PLAIN_TAGS = {
     "tag:yaml.org,2002:seq",
     "tag:yaml.org,2002:map",
 }
+
+
+# libyaml's parser (when PyYAML was built with it) composes ~10x faster, with the same marks.
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -71,17 +76,16 @@ def load_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
             file=file, hint="split the film into several projects",
         )])
     try:
-        loader = yaml.SafeLoader(text)
-    except yaml.reader.ReaderError as exc:  # a control character PyYAML refuses to read
-        before = text[:exc.position]
-        raise SpecError([Problem(
-            f"the file holds a character YAML does not allow (U+{exc.character:04X})", file=file,
-            line=before.count("\n") + 1, column=exc.position - (before.rfind("\n") + 1) + 1,
-            hint="remove it or write it as an escape in a double-quoted string",
-        )]) from None
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:
+        raise _unreadable(exc, text, file) from None
     try:
         try:
             root = loader.get_single_node()
+        except yaml.reader.ReaderError as exc:  # libyaml reads while it parses
+            raise _unreadable(exc, text, file) from None
+        except RecursionError:
+            raise _too_deep(file) from None
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             raise SpecError([Problem(
@@ -104,12 +108,30 @@ def load_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
         loader.dispose()
 
 
+def _unreadable(exc: yaml.reader.ReaderError, text: str, file: str) -> SpecError:
+    """A control character PyYAML refuses to read, at its line and column."""
+    before = text[:exc.position]
+    return SpecError([Problem(
+        f"the file holds a character YAML does not allow (U+{exc.character:04X})", file=file,
+        line=before.count("\n") + 1, column=exc.position - (before.rfind("\n") + 1) + 1,
+        hint="remove it or write it as an escape in a double-quoted string",
+    )])
+
+
+def _too_deep(file: str) -> SpecError:
+    return SpecError([Problem(
+        f"the document nests deeper than {MAX_DEPTH} levels", file=file,
+        hint="a storyboard is a few levels deep: look for unclosed [ or {",
+    )])
+
+
 class _Builder:
-    def __init__(self, loader: yaml.SafeLoader, smap: SourceMap) -> None:
+    def __init__(self, loader: Any, smap: SourceMap) -> None:
         self.loader = loader
         self.smap = smap
         self.count = 0
         self.problems: list[Problem] = []
+        self.open: set[int] = set()  # collections being built: an alias to one is a cycle
 
     def _mark(self, node: yaml.Node) -> tuple[int, int]:
         return (node.start_mark.line + 1, node.start_mark.column + 1)
@@ -122,6 +144,8 @@ class _Builder:
                 "(an alias bomb?)", file=self.smap.file,
                 hint="remove the nested YAML aliases (*name)",
             )])
+        if len(path) > MAX_DEPTH:
+            raise _too_deep(self.smap.file)
         self.smap.values.setdefault(path, self._mark(node))
         if node.tag not in _PLAIN_TAGS:
             line, col = self._mark(node)
@@ -141,6 +165,20 @@ class _Builder:
                     line=line, column=col,
                 ))
                 return None
+        if id(node) in self.open:
+            line, col = self._mark(node)
+            self.problems.append(Problem(
+                "a YAML alias refers to a value that contains it", file=self.smap.file,
+                line=line, column=col, hint="remove the alias (*name) inside its own anchor",
+            ))
+            return None
+        self.open.add(id(node))
+        try:
+            return self._collection(node, path)
+        finally:
+            self.open.discard(id(node))
+
+    def _collection(self, node: yaml.Node, path: Path_) -> Any:
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         if isinstance(node, yaml.MappingNode):

@@ -122,7 +122,7 @@ def test_corrupt_cache_object_is_reported_and_remade(copy: Path) -> None:
 
 
 def _probe(path: Path) -> dict[str, object]:
-    _, ffprobe = Ffmpeg().binaries()
+    ffprobe = Ffmpeg().ffprobe_path
     out = subprocess.run(
         [ffprobe, "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
         capture_output=True, text=True, check=True,
@@ -149,7 +149,7 @@ def test_rendered_cut_has_its_implied_duration_frame_and_audio(built: Path, cut:
 
 
 def _gray(png: Path) -> bytes:
-    ffmpeg, _ = Ffmpeg().binaries()
+    ffmpeg = Ffmpeg().ffmpeg_path
     return subprocess.run(
         [ffmpeg, "-v", "error", "-i", str(png), "-vf", "scale=64:36", "-f", "rawvideo",
          "-pix_fmt", "gray", "-"], capture_output=True, check=True,

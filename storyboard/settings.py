@@ -1,0 +1,56 @@
+"""Settings from the environment and the project's `.env`: credentials, base URL, knobs.
+
+pydantic-settings reads `SCENARIO_*` (and the official SDK's `SCENARIO_SDK_*` names) so users
+can keep what they already have. The secret is a `SecretStr`: it never shows in a repr, a log
+line or an error message.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from storyboard.errors import CredentialsError
+
+DEFAULT_BASE_URL = "https://api.cloud.scenario.com/v1"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", env_file_encoding="utf-8")
+
+    scenario_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SCENARIO_API_KEY", "SCENARIO_SDK_API_KEY"))
+    scenario_api_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SCENARIO_API_SECRET", "SCENARIO_SDK_API_SECRET"))
+    scenario_base_url: str = Field(
+        default=DEFAULT_BASE_URL,
+        validation_alias=AliasChoices("SCENARIO_BASE_URL", "SCENARIO_SDK_BASE_URL"))
+    poll_interval: float = Field(default=3.0, gt=0,
+                                 validation_alias=AliasChoices("STORYBOARD_POLL_INTERVAL"))
+    job_deadline: float = Field(default=3600.0, gt=0,
+                                validation_alias=AliasChoices("STORYBOARD_JOB_DEADLINE"))
+    remote: str | None = Field(default=None, validation_alias=AliasChoices("STORYBOARD_REMOTE"))
+
+    @classmethod
+    def load(cls, project_root: Path | None = None) -> Settings:
+        """Environment first, then `<project>/.env` for what the environment does not set."""
+        env_file = project_root / ".env" if project_root is not None else None
+        if env_file is not None and env_file.is_file():
+            return cls(_env_file=env_file)  # type: ignore[call-arg]
+        return cls()
+
+    def credentials(self) -> tuple[str, str]:
+        """(key, secret), or a CredentialsError that says how to provide them."""
+        if self.scenario_api_key is None or self.scenario_api_secret is None:
+            missing = [n for n, v in (("SCENARIO_API_KEY", self.scenario_api_key),
+                                      ("SCENARIO_API_SECRET", self.scenario_api_secret))
+                       if v is None]
+            raise CredentialsError(
+                f"the scenario provider needs {' and '.join(missing)}: set them in the "
+                "environment or in a .env file next to storyboard.yaml (never commit it); "
+                "or build with --provider preview")
+        return (self.scenario_api_key.get_secret_value(),
+                self.scenario_api_secret.get_secret_value())
