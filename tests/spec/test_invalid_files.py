@@ -1,0 +1,119 @@
+"""Every invalid file in tests/data/invalid/ fails validation with the message its table promises.
+
+The table is tests/data/invalid/expected.yaml: per file, the substrings the error text must hold
+(place, shot, field, what is wrong, what to do) and what probing its assets would have said.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from storyboard.errors import SpecError
+from storyboard.graph import AssetFacts, build_graph
+from storyboard.spec import parse
+
+REPO = Path(__file__).resolve().parents[2]
+INVALID = REPO / "tests" / "data" / "invalid"
+MakeProject = Callable[[Path], Path]
+EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load((INVALID / "expected.yaml").read_text())
+FILES = sorted(p.name for p in INVALID.glob("*.yaml") if p.name != "expected.yaml")
+
+
+def validate(path: Path, facts: dict[str, AssetFacts] | None = None) -> None:
+    """What `storyboard validate` does offline, minus probing (facts stand in for it)."""
+    board, smap, _ = parse(path.read_text("utf-8"), path.name)
+    build_graph(board, smap, path.parent, facts=facts)
+
+
+def facts_of(name: str) -> dict[str, AssetFacts]:
+    return {asset: AssetFacts(**f) for asset, f in EXPECTED[name].get("facts", {}).items()}
+
+
+def test_every_file_has_expectations_and_every_expectation_a_file() -> None:
+    assert sorted(EXPECTED) == FILES
+    assert len(FILES) >= 34
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_invalid_file_reports_its_problem(name: str, make_project: MakeProject) -> None:
+    path = make_project(INVALID / name)
+    with pytest.raises(SpecError) as info:
+        validate(path, facts_of(name))
+    text = str(info.value)
+    for part in EXPECTED[name]["expect"]:
+        assert part in text, f"{name}: expected {part!r} in:\n{text}"
+    assert all(p.file == name for p in info.value.problems)
+
+
+def test_three_independent_problems_are_reported_in_one_run(make_project: MakeProject) -> None:
+    with pytest.raises(SpecError) as info:
+        validate(make_project(INVALID / "three-problems.yaml"))
+    fields = [(p.where, p.field) for p in info.value.problems]
+    assert fields == [
+        ("shot 'dawn'", "camera"),
+        ("shot 'leap'", "start_frame"),
+        ("cut 'trailer'", "shots[0].trim"),
+    ]
+
+
+@pytest.mark.parametrize(("name", "wrong", "right"), [
+    ("flash-duration-7.yaml", "duration: 7", "duration: 9"),
+    ("camera-on-ray32.yaml", "prompt:", "model: ray-flash-2\n      prompt:"),
+    ("cut-trim-beyond-end.yaml", "[1, 6]", "[1, 5]"),
+    ("unquoted-aspect-ratio.yaml", "16:9", '"16:9"'),
+])
+def test_a_file_is_valid_once_its_one_mistake_is_fixed(
+    name: str, wrong: str, right: str, make_project: MakeProject,
+) -> None:
+    """The fixtures fail for the reason they name, not because of their surroundings."""
+    path = make_project(INVALID / name)
+    path.write_text(path.read_text().replace(wrong, right))
+    validate(path)
+
+
+# -- the command line --------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def real_media(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Tiny real input files: the command line probes assets, so placeholders would not do."""
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        pytest.skip("ffmpeg is not on PATH")
+    folder = tmp_path_factory.mktemp("assets")
+    lavfi = {
+        "fox.png": ["color=c=orange:s=64x36", "-frames:v", "1"],
+        "interview.mp4": ["testsrc=s=64x36:r=12:d=1", "-pix_fmt", "yuv420p"],
+        "theme.mp3": ["sine=f=440:d=1"],
+    }
+    for name, (source, *options) in lavfi.items():
+        subprocess.run([ffmpeg, "-v", "error", "-f", "lavfi", "-i", source, *options,
+                        str(folder / name)], check=True, timeout=60)
+    (folder / "notes.txt").write_text("not media\n")
+    return folder
+
+
+@pytest.mark.parametrize("name", [n for n in FILES if "facts" not in EXPECTED[n]])
+def test_cli_validate_exits_3_without_a_traceback(
+    name: str, tmp_path: Path, real_media: Path,
+) -> None:
+    pytest.importorskip("storyboard.cli.main")
+    shutil.copytree(real_media, tmp_path / "assets")
+    path = Path(shutil.copy(INVALID / name, tmp_path / name))
+    proc = subprocess.run(
+        [sys.executable, "-m", "storyboard", "validate", "-f", str(path)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    for part in EXPECTED[name]["expect"]:
+        assert part in proc.stderr, f"{name}: expected {part!r} in:\n{proc.stderr}"
