@@ -1,0 +1,349 @@
+"""The HTTP face of the fake: routing, Basic auth, fault injection, JSON in and out, and the
+S3-like storage endpoints behind presigned URLs.
+
+Each request: match a route, count it, draw a fault (which may answer instead), check auth, then
+call `FakeState`. A bug in the fake answers 500 and is recorded in `internal_errors`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import re
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from storyboard.testing.faults import FaultKind, FaultPlan
+from storyboard.testing.models import Rejected
+from storyboard.testing.state import FakeState, trace_id
+
+API_PREFIX = "/v1"
+MAX_JSON_BODY = 12 * 1000 * 1000  # the service caps request bodies near 10 MB
+MAX_PART_BODY = 512 * 1024 * 1024
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    name: str
+    api: bool  # under /v1 with Basic auth; otherwise presigned storage
+
+
+def _route(method: str, path: str, name: str) -> Route:
+    api = path.startswith(API_PREFIX)
+    regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path)
+    return Route(method, re.compile(f"^{regex}$"), name, api)
+
+
+ROUTES: tuple[Route, ...] = (
+    _route("POST", "/v1/generate/custom/{model_id}", "generate"),
+    _route("GET", "/v1/jobs", "list_jobs"),
+    _route("GET", "/v1/jobs/{job_id}", "get_job"),
+    _route("POST", "/v1/jobs/{job_id}/action", "job_action"),
+    _route("POST", "/v1/assets", "create_asset"),
+    _route("GET", "/v1/assets/{asset_id}", "get_asset"),
+    _route("POST", "/v1/assets/{asset_id}/download", "download_asset"),
+    _route("POST", "/v1/uploads", "create_upload"),
+    _route("GET", "/v1/uploads/{upload_id}", "get_upload"),
+    _route("POST", "/v1/uploads/{upload_id}/action", "upload_action"),
+    _route("PUT", "/_storage/upload/{upload_id}/{part}", "storage_put"),
+    _route("GET", "/_storage/files/{asset_id}", "storage_get"),
+)
+ROUTE_NAMES: tuple[str, ...] = tuple(r.name for r in ROUTES)
+
+
+@dataclass
+class ServerConfig:
+    """Knobs the handler reads on every request (changeable at runtime)."""
+
+    api_key: str
+    api_secret: str
+    slow_seconds: float = 2.0
+    rate_limit_seconds: float = 1.0
+
+
+class FakeHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True  # a hung client connection must never block stop()
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(
+        self, address: tuple[str, int], state: FakeState, faults: FaultPlan, config: ServerConfig
+    ) -> None:
+        super().__init__(address, _Handler)
+        self.state = state
+        self.faults = faults
+        self.config = config
+        self.stopping = threading.Event()
+
+
+class _Drop(Exception):
+    """Close the connection without answering."""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as httpx expects
+    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms stalls
+    server: FakeHTTPServer
+    _drained = False  # the current request's body has been read
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # tests read counters, not access logs
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    def do_PATCH(self) -> None:
+        self._dispatch("PATCH")
+
+    # ---- plumbing ----
+
+    def _dispatch(self, method: str) -> None:
+        split = urlsplit(self.path)
+        path = unquote(split.path)
+        query = dict(parse_qsl(split.query, keep_blank_values=True))
+        route, params = _match(method, path)
+        self._drained = False  # one handler serves every request on a kept-alive connection
+        state = self.server.state
+        state.count_request(route.name if route else "unknown")
+        try:
+            if route is None:
+                self._drain()
+                raise Rejected(404, f"No route for {method} {path}")
+            fault = self.server.faults.draw(route.name, route.api)
+            if fault is not None:
+                state.count_fault(fault)
+                if self._answer_fault(fault):
+                    return
+            if route.api:
+                self._api(route, params, query, fault)
+            else:
+                self._storage(route, params, query, path)
+        except (_Drop, BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+        except Rejected as e:
+            self._error(e.status, e.reason, e.extra, xml=route is not None and not route.api)
+        except Exception:
+            state.internal_errors.append(traceback.format_exc())
+            # The body may be half read: answer, then close rather than guess where it ends.
+            self._drained, self.close_connection = True, True
+            self._error(500, "Internal error in the fake Scenario server (a bug in the fake)")
+
+    def _answer_fault(self, fault: FaultKind) -> bool:
+        """Act on a drawn fault; True when the request has been answered (or dropped)."""
+        cfg = self.server.config
+        if fault == "slow":
+            self.server.stopping.wait(cfg.slow_seconds)
+            return False
+        if fault == "drop_after_create":
+            return False  # the generate handler creates the job first
+        self._drain()
+        if fault == "drop":
+            raise _Drop
+        if fault == "500":
+            self._error(500, "Internal server error")
+        elif fault == "html502":
+            html = b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>" \
+                b"502 Bad Gateway</h1></center></body></html>\n"
+            self._send(502, html, "text/html")
+        elif fault == "429":
+            self._error(429, "Too many requests", {
+                "remainingSeconds": cfg.rate_limit_seconds,
+                "details": {"actionName": "api-rate-limit", "actionLimit": 100},
+            })  # fmt: skip
+        return True
+
+    def _api(
+        self, route: Route, params: dict[str, str], query: dict[str, str], fault: FaultKind | None
+    ) -> None:
+        raw = self._read_body()
+        if not self._authorized():
+            raise Rejected(401, "Unauthorized")
+        body = _parse_json(raw)
+        state = self.server.state
+        status = 200
+        handlers: dict[str, Callable[[], dict[str, Any]]] = {
+            "list_jobs": lambda: state.list_jobs(query),
+            "get_job": lambda: state.get_job(params["job_id"]),
+            "job_action": lambda: state.job_action(params["job_id"], body),
+            "create_asset": lambda: state.create_image_asset(body),
+            "get_asset": lambda: state.get_asset(params["asset_id"]),
+            "download_asset": lambda: state.download_asset(params["asset_id"]),
+            "create_upload": lambda: state.create_upload(body),
+            "get_upload": lambda: state.get_upload(params["upload_id"]),
+            "upload_action": lambda: state.upload_action(params["upload_id"], body),
+        }
+        if route.name == "generate":
+            dry_run = query.get("dryRun", "").lower() == "true"
+            status, payload = state.submit(params["model_id"], body, dry_run)
+            if fault == "drop_after_create" and not dry_run:
+                raise _Drop  # created and charged, but the client never hears of it
+        else:
+            payload = handlers[route.name]()
+        self._json(status, payload)
+
+    def _storage(
+        self, route: Route, params: dict[str, str], query: dict[str, str], path: str
+    ) -> None:
+        state = self.server.state
+        if self.headers.get("Authorization"):
+            self._drain()
+            raise Rejected(
+                400, "InvalidArgument: Only one auth mechanism allowed; only the signature "
+                "query parameters or the Authorization header should be specified",
+            )
+        if route.name == "storage_put":
+            self._put_part(params, query, path)
+            return
+        self._drain()
+        state.check_signature("GET", path, query)
+        asset, file = state.asset_file(params["asset_id"])
+        size = file.stat().st_size
+        self.send_response(200)
+        self.send_header("Content-Type", asset.mime_type)
+        self.send_header("Content-Length", str(size))
+        self.end_headers()
+        with file.open("rb") as f:
+            while chunk := f.read(CHUNK):
+                self.wfile.write(chunk)
+
+    def _put_part(self, params: dict[str, str], query: dict[str, str], path: str) -> None:
+        state = self.server.state
+        if self.headers.get("Content-Length") is None:
+            self._drained, self.close_connection = True, True  # an unsized body has no end
+            raise Rejected(411, "MissingContentLength")
+        size = self._content_length()
+        number = int(params["part"]) if params["part"].isdigit() else 0  # 0: out of range
+        try:
+            state.check_signature("PUT", path, query)
+            if size > MAX_PART_BODY:
+                raise Rejected(400, "EntityTooLarge")
+            target = state.part_path(params["upload_id"], number)
+        except Rejected:
+            self._drain()
+            raise
+        self._drained = True
+        md5 = hashlib.md5(usedforsecurity=False)  # S3's ETag for a part
+        with target.open("wb") as out:
+            left = size
+            while left > 0:
+                chunk = self.rfile.read(min(CHUNK, left))
+                if not chunk:
+                    raise _Drop  # the client went away mid-part
+                out.write(chunk)
+                md5.update(chunk)
+                left -= len(chunk)
+        state.part_stored(params["upload_id"], number, size)
+        self.send_response(200)
+        self.send_header("ETag", f'"{md5.hexdigest()}"')
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _authorized(self) -> bool:
+        header = self.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "basic":
+            return False
+        try:
+            given = base64.b64decode(token.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            return False
+        cfg = self.server.config
+        expected = f"{cfg.api_key}:{cfg.api_secret}".encode()
+        return hmac.compare_digest(given, expected)
+
+    def _content_length(self) -> int:
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self._drained, self.close_connection = True, True  # cannot find the body's end
+            raise Rejected(400, "Invalid Content-Length")
+        return length
+
+    def _drain(self) -> None:
+        """Read and discard the request body so the connection stays in a sane state."""
+        left = self._content_length()
+        self._drained = True
+        while left > 0:
+            chunk = self.rfile.read(min(CHUNK, left))
+            if not chunk:
+                break
+            left -= len(chunk)
+
+    def _read_body(self) -> bytes:
+        length = self._content_length()
+        if length > MAX_JSON_BODY:
+            self._drain()
+            raise Rejected(413, f"Request body too large ({length} bytes)")
+        self._drained = True
+        return self.rfile.read(length) if length else b""
+
+    def _json(self, status: int, payload: dict[str, Any]) -> None:
+        self._send(status, json.dumps(payload).encode(), "application/json")
+
+    def _error(
+        self, status: int, reason: str, extra: dict[str, Any] | None = None, xml: bool = False
+    ) -> None:
+        if not self._drained:
+            self._drain()
+        tid = trace_id()
+        if xml:  # storage speaks S3's XML error dialect
+            code, _, message = reason.partition(": ")
+            body = (
+                '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>'
+                f"{_xml_code(status, code)}</Code><Message>{message or reason}</Message>"
+                f"<RequestId>{tid}</RequestId></Error>"
+            ).encode()
+            self._send(status, body, "application/xml")
+            return
+        self._json(status, {"reason": reason, "trace_id": tid, **(extra or {})})
+
+    def _send(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def _parse_json(raw: bytes) -> Any:
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise Rejected(400, "The request body is not valid JSON") from None
+
+
+def _xml_code(status: int, code: str) -> str:
+    if code and " " not in code:
+        return code
+    return {400: "InvalidArgument", 403: "AccessDenied", 404: "NoSuchKey"}.get(status, "Error")
+
+
+def _match(method: str, path: str) -> tuple[Route | None, dict[str, str]]:
+    for r in ROUTES:
+        if r.method == method and (m := r.pattern.match(path)):
+            return r, m.groupdict()
+    return None, {}
