@@ -17,6 +17,7 @@ import filelock
 
 from storyboard.cache import Reason, why_stale
 from storyboard.engine import Engine, Plan, PlannedNode, Reporter, Summary, Workspace
+from storyboard.engine.events import PlanStatus
 from storyboard.engine.runner import node_request_key
 from storyboard.errors import (
     BudgetError,
@@ -109,7 +110,7 @@ class Project:
             except ImportError:
                 raise ProjectError("the scenario provider is not available in this build; "
                                    "use --provider preview") from None
-            return ScenarioProvider.from_settings(self.root, self.ws)  # type: ignore[no-any-return]
+            return ScenarioProvider.from_settings(self.root, self.ws)
         if ":" in name:
             return _provider_plugin(name, self)
         raise ProjectError(f"unknown provider '{name}' (providers: preview, scenario, or "
@@ -135,7 +136,7 @@ class Project:
             rec = self.ws.lookup(key) if key else None
             if rec is not None:
                 digests[node_id] = rec.output
-            status = "cached" if rec else ("to run" if ready else "blocked")
+            status: PlanStatus = "cached" if rec else ("to run" if ready else "blocked")
             reasons = why_stale(
                 key=key, cached=rec is not None, previous=self.ws.lock.nodes.get(node_id),
                 provider=pname if node.runs_model else "local", fields=dict(node.fields),

@@ -38,7 +38,7 @@ class PreviewProvider:
         kind = node.kind if node.kind in ("generate", "loop", "edit", "reframe") else "generate"
         duration = node.duration or 5.0
         return PreviewSpec(
-            kind=kind,  # type: ignore[arg-type]
+            kind=kind,
             duration=duration,
             width=node.width or 1280,
             height=node.height or 720,
