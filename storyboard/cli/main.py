@@ -38,7 +38,39 @@ class Ctx:
     debug = False
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _fail(ctx: click.Context, message: str, code: int) -> None:
+    click.echo(message, err=True)
+    ctx.exit(code)
+
+
+class StoryboardGroup(click.Group):
+    """Turns every error into its exit code and a message, with no traceback unless --debug."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            _fail(ctx, "interrupted: finished outputs are kept in the cache and the lock",
+                  exit_codes.INTERRUPTED)
+        except SpecError as exc:
+            n = len(exc.problems)
+            _fail(ctx, f"{exc}\n{n} problem{'s' if n != 1 else ''} found",
+                  exit_codes.code_for(exc))
+        except StoryboardError as exc:
+            if Ctx.debug:
+                traceback.print_exc()
+            _fail(ctx, f"error: {exc}", exit_codes.code_for(exc))
+        except Exception as exc:  # a bug: say so plainly, traceback only with --debug
+            if Ctx.debug:
+                traceback.print_exc()
+            _fail(ctx, f"internal error: {type(exc).__name__}: {exc} (run with --debug for "
+                  "the traceback and please report it)", exit_codes.FAILED)
+        return None
+
+
+@click.group(cls=StoryboardGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
 @click.version_option(package_name="storyboard")
 def cli(debug: bool) -> None:
@@ -155,7 +187,7 @@ def build(targets: tuple[str, ...], file: Path, provider: str | None, profile: s
                 assert node.cut is not None
                 click.echo(f"rendered {project.root / node.cut.output}")
     if summary.failed:
-        sys.exit(exit_codes.FAILED)
+        click.get_current_context().exit(exit_codes.FAILED)
 
 
 @cli.command()
@@ -234,34 +266,8 @@ def models(as_json: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: run the group and turn every error into its exit code."""
-    try:
-        cli.main(args=argv, standalone_mode=False, prog_name="storyboard")
-    except click.exceptions.Abort:
-        click.echo("interrupted", err=True)
-        sys.exit(exit_codes.INTERRUPTED)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exit_codes.USAGE)
-    except KeyboardInterrupt:
-        click.echo("interrupted: finished outputs are kept in the cache and the lock", err=True)
-        sys.exit(exit_codes.INTERRUPTED)
-    except SpecError as exc:
-        click.echo(str(exc), err=True)
-        n = len(exc.problems)
-        click.echo(f"{n} problem{'s' if n != 1 else ''} found", err=True)
-        sys.exit(exit_codes.code_for(exc))
-    except StoryboardError as exc:
-        if Ctx.debug:
-            traceback.print_exc()
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(exit_codes.code_for(exc))
-    except Exception as exc:  # an unexpected bug: say so plainly, traceback only with --debug
-        if Ctx.debug:
-            traceback.print_exc()
-        click.echo(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the "
-                   "traceback and please report it)", err=True)
-        sys.exit(exit_codes.FAILED)
+    """Console entry point."""
+    cli.main(args=argv, prog_name="storyboard")
 
 
 __all__ = ["cli", "main", "summary_text"]

@@ -20,7 +20,7 @@ assets:
   music: assets/music.m4a
 shots:
   dawn:
-    generate: {prompt: A fox at dawn, start_frame: photo, duration: 5}
+    generate: {prompt: A fox at first light, start_frame: photo, duration: 5}
   leap:
     generate: {prompt: The fox leaps, start_frame: dawn.last_frame, duration: 5}
   globe:

@@ -71,7 +71,7 @@ def test_changing_one_prompt_reruns_it_its_dependents_and_only_cuts_using_them(c
 
 def test_upstream_prompt_change_reruns_frames_and_downstream(copy: Path) -> None:
     f = copy / "storyboard.yaml"
-    f.write_text(f.read_text().replace("A fox at dawn", "A fox at dusk"))
+    f.write_text(f.read_text().replace("A fox at first light", "A fox at dusk"))
     summary, _ = build(copy)
     assert ran(summary) == {"shot:dawn", "frame:dawn.last_frame", "shot:leap", "shot:tall",
                             "cut:trailer", "cut:vertical"}
@@ -181,7 +181,7 @@ def test_hostile_prompt_text_renders(tmp_path: Path, media_inputs: Path) -> None
 
 def test_failing_node_skips_dependents_finishes_the_rest_and_exits_1(copy: Path) -> None:
     f = copy / "storyboard.yaml"
-    f.write_text(f.read_text().replace("A fox at dawn", "A fox at dawn FAIL"))
+    f.write_text(f.read_text().replace("A fox at first light", "A fox at first light FAIL"))
     sys.path.insert(0, str(HERE))
     try:
         result = CliRunner().invoke(
