@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _timing import import_time, report, time_command  # noqa: E402
+from _timing import import_time, report, time_command
 
 SHOTS = 1000
 

@@ -79,8 +79,13 @@ class StatCache:
     def save(self) -> None:
         if not self.dirty:
             return
-        self.file.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.file.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps({"entries": self.entries, "facts": self.facts}), "utf-8")
-        os.replace(tmp, self.file)
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps({"entries": self.entries, "facts": self.facts}), "utf-8")
+            os.replace(tmp, self.file)
+        except OSError:
+            # Only a cache: failing to save it (a full disk) costs re-hashing next time.
+            tmp.unlink(missing_ok=True)
+            return
         self.dirty = False

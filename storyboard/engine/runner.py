@@ -216,7 +216,11 @@ class Engine:
             return NodeResult(node.id, node.label, node.kind, "failed",
                               error=f"internal error: {type(exc).__name__}: {_one_line(exc)} "
                               "(please report it)", elapsed=self.clock() - started)
-        await self._record(node, key, digest, cost, job, digests, None)
+        try:
+            await self._record(node, key, digest, cost, job, digests, None)
+        except StoryboardError as exc:  # e.g. the disk filled up while writing the lock
+            return NodeResult(node.id, node.label, node.kind, "failed", digest, cost, job,
+                              error=_one_line(exc), elapsed=self.clock() - started)
         return NodeResult(node.id, node.label, node.kind, "done", digest, cost, job,
                           elapsed=self.clock() - started)
 
