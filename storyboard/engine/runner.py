@@ -193,9 +193,13 @@ class Engine:
         key = node_request_key(node, self.provider.name, digests)
         rec = await asyncio.to_thread(self.ws.lookup, key)
         if rec is not None:
-            await self._record(node, key, rec.output, rec.cost, rec.job, digests, rec)
-            if node.kind == "cut":
-                await asyncio.to_thread(self._materialize, node, rec.output)
+            try:
+                await self._record(node, key, rec.output, rec.cost, rec.job, digests, rec)
+                if node.kind == "cut":
+                    await asyncio.to_thread(self._materialize, node, rec.output)
+            except StoryboardError as exc:
+                return NodeResult(node.id, node.label, node.kind, "failed", rec.output,
+                                  error=_one_line(exc))
             return NodeResult(node.id, node.label, node.kind, "cached", rec.output, 0.0, rec.job)
         started = self.clock()
         try:
