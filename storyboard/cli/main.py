@@ -271,3 +271,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 __all__ = ["cli", "main", "summary_text"]
+
+from storyboard.cli.cmd_doctor import doctor  # noqa: E402
+
+cli.add_command(doctor)

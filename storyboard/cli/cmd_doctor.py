@@ -1,0 +1,33 @@
+"""`storyboard doctor`: print each preflight check as ok or a fix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from storyboard.doctor import run_checks
+
+MARK = {"ok": "ok  ", "warn": "warn", "fail": "FAIL", "info": "info"}
+
+
+@click.command()
+@click.option("-f", "--file", "file", default="storyboard.yaml", show_default=True,
+              type=click.Path(path_type=Path), help="The storyboard file (or its folder).")
+@click.option("--remote", default=None, help="A remote cache URL to check.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def doctor(file: Path, remote: str | None, as_json: bool) -> None:
+    """Check ffmpeg, credentials, cache, disk space and the remote; each line ok or a fix."""
+    root = file if file.is_dir() else file.parent
+    checks = run_checks(root, remote)
+    if as_json:
+        click.echo(json.dumps([c.__dict__ for c in checks], indent=2))
+    else:
+        for c in checks:
+            line = f"{MARK[c.state]}  {c.name:22} {c.detail}"
+            if c.fix and c.state != "ok":
+                line += f"\n      fix: {c.fix}"
+            click.echo(line)
+    if any(c.state == "fail" for c in checks):
+        click.get_current_context().exit(1)
