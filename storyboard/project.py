@@ -290,7 +290,16 @@ def _probe_assets(board: Storyboard, smap: SourceMap, root: Path, ws: Workspace
                     where=f"asset '{name}'", hint="re-export the file, or point to another one",
                 ))
                 continue
-            if info.kind != kind and not (kind == "video" and info.kind == "video"):
+            empty = (kind in ("image", "video") and not (info.width and info.height)) or (
+                kind in ("video", "audio") and not info.duration)
+            if empty:
+                problems.append(smap.problem(
+                    ("assets", name), f"'{rel}' holds no readable {kind} (ffprobe finds no "
+                    "frames or no duration)", where=f"asset '{name}'",
+                    hint="re-export the file, or point to another one",
+                ))
+                continue
+            if info.kind != kind:
                 problems.append(smap.problem(
                     ("assets", name), f"'{rel}' is named like an {kind} but holds {info.kind}",
                     where=f"asset '{name}'", hint="fix the file or its extension",

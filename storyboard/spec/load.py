@@ -130,11 +130,26 @@ def _problem(err: Any, raw: Any, smap: SourceMap) -> Problem:
                 if ":" in text else 'for example "16:9"')
     elif kind == "value_error":
         message = str(err.get("ctx", {}).get("error", err["msg"]))
+    elif kind == "string_too_long":
+        limit = err.get("ctx", {}).get("max_length")
+        message = f"the text is {len(str(value))} characters long; at most {limit} are allowed"
+        hint = "shorten it"
+    elif kind == "too_long":
+        limit = err.get("ctx", {}).get("max_length")
+        count = len(value) if hasattr(value, "__len__") else "too many"
+        message = f"{count} entries; at most {limit} are allowed in one file"
+        hint = "split the film into several projects"
     elif kind.endswith("_type") or kind.endswith("_parsing"):
-        message = f"{value!r} is not valid here: {err['msg'].lower()}"
+        message = f"{_short(value)} is not valid here: {err['msg'].lower()}"
     else:
-        message = f"{err['msg']} (got {value!r})"
+        message = f"{err['msg']} (got {_short(value)})"
     return smap.problem(path, message, where=where, field=field, hint=hint, key=key)
+
+
+def _short(value: Any) -> str:
+    """A value for a message: never the whole of a hostile file."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def parse(text: str, file: str = "storyboard.yaml") -> tuple[m.Storyboard, SourceMap, Any]:

@@ -28,7 +28,9 @@ Strength = Literal[
     "adhere_1", "adhere_2", "adhere_3", "flex_1", "flex_2", "flex_3",
     "reimagine_1", "reimagine_2", "reimagine_3",
 ]
-MAX_PROMPT_CHARS = 5000
+MAX_PROMPT_CHARS = 5000  # well above what video models read; bounds hostile files
+MAX_SHOTS = 5000
+MAX_CUTS = 500
 ASPECT_RE = re.compile(r"^\d{1,2}:\d{1,2}$")
 
 
@@ -230,8 +232,10 @@ class Storyboard(_Frozen):
     provider: Literal["preview", "scenario"] | None = None
     profiles: dict[Annotated[str, Field(pattern=NAME_PATTERN)], Profile] = {}
     assets: dict[Annotated[str, Field(pattern=NAME_PATTERN)], str] = {}
-    shots: dict[Annotated[str, Field(pattern=NAME_PATTERN)], Shot] = Field(min_length=1)
-    cuts: dict[Annotated[str, Field(pattern=NAME_PATTERN)], Cut] = {}
+    shots: dict[Annotated[str, Field(pattern=NAME_PATTERN)], Shot] = Field(
+        min_length=1, max_length=MAX_SHOTS)
+    cuts: dict[Annotated[str, Field(pattern=NAME_PATTERN)], Cut] = Field(
+        default={}, max_length=MAX_CUTS)
     remote: str | None = Field(default=None, description="a shared cache: a folder or s3://bucket/prefix")
 
     @field_validator("version")
