@@ -1,0 +1,423 @@
+"""`Ffmpeg`: the one object through which storyboard probes, renders and stitches media.
+
+It turns requests into argv (via ffmpeg-python graphs), hands each argv to the injected Runner,
+and owns the file-level guarantees: outputs appear atomically (temp file + rename, never a
+partial dst), temp files are removed, and failures name the file and what to do.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Literal
+
+import ffmpeg
+
+from storyboard.errors import FfmpegNotFound, MediaError
+from storyboard.media import binaries
+from storyboard.media.captions import resolve_font
+from storyboard.media.cut import build_cut, can_stream_copy, concat_list, plan_cut
+from storyboard.media.graph import (
+    FINAL_PRESET,
+    PREVIEW_PRESET,
+    SAMPLE_RATE,
+    compile_argv,
+    encode_args,
+    fit_audio,
+    frame_count,
+    frames_in,
+    normalise_video,
+    rate_text,
+    sample_count,
+    silence,
+)
+from storyboard.media.info import MediaInfo, Probed, parse_probe, probe_argv
+from storyboard.media.mp4 import Mp4Header, derive_probe, read_header
+from storyboard.media.preview import build_preview
+from storyboard.media.runner import Runner, run_subprocess
+from storyboard.media.specs import CutReport, CutSpec, PreviewSpec
+
+StrPath = str | os.PathLike[str]
+
+_LAVFI_WORD = re.compile(r"^[A-Za-z0-9_]+$")
+_COLOUR = re.compile(r"^[#A-Za-z0-9_.@]+$")
+_MAX_PROBE_THREADS = 8
+
+
+class Ffmpeg:
+    """Media operations over ffmpeg/ffprobe. `run` is the seam for tests; `fonts` lists caption
+    font files to try (None: search the system; empty: render previews without captions)."""
+
+    def __init__(
+        self,
+        ffmpeg: str | None = None,
+        ffprobe: str | None = None,
+        run: Runner | None = None,
+        *,
+        fonts: Sequence[Path] | None = None,
+    ) -> None:
+        self._ffmpeg = ffmpeg
+        self._ffprobe = ffprobe
+        self._run_argv: Runner = run or run_subprocess
+        self._fonts = fonts
+        # A cut probes every clip; the engine has usually probed them already this run.
+        self._probe_cache: dict[tuple[str, int, int, int], Probed] = {}
+        self._cache_lock = threading.Lock()
+
+    @property
+    def ffmpeg_path(self) -> str:
+        if self._ffmpeg is None:
+            self._ffmpeg = binaries.locate()[0]
+        return self._ffmpeg
+
+    @property
+    def ffprobe_path(self) -> str:
+        if self._ffprobe is None:
+            self._ffprobe = binaries.locate()[1]
+        return self._ffprobe
+
+    # -- probing ---------------------------------------------------------------------------
+
+    def probe(self, path: StrPath) -> MediaInfo:
+        """What the file is (image, video, audio) and its streams; MediaError if unreadable."""
+        return self._probe(Path(path)).info
+
+    def _probe(self, path: Path) -> Probed:
+        key = _stat_key(path)
+        with self._cache_lock:
+            cached = self._probe_cache.get(key)
+        if cached is not None:
+            return cached
+        with _workdir() as work:
+            argv = probe_argv(self.ffprobe_path, _plain_path(path.resolve(), work, "probe"))
+            what = (
+                f"ffprobe cannot read {path}; check that it is a complete image, video or "
+                "audio file (re-export or re-download it)"
+            )
+            output = self._run(argv, what)
+        try:
+            data = json.loads(output)
+        except json.JSONDecodeError as exc:
+            raise MediaError(f"{what} (unreadable ffprobe output: {exc})", argv) from exc
+        probed = parse_probe(data, path, key[1])
+        with self._cache_lock:
+            self._probe_cache[key] = probed
+        return probed
+
+    def _probe_all(self, paths: Sequence[Path]) -> list[Probed]:
+        """Probe many files at once: clips whose MP4 headers have the same shape need only one
+        ffprobe between them; the others run a few at a time."""
+        unique = list(dict.fromkeys(paths))
+        keys = {p: _stat_key(p) for p in unique}
+        with self._cache_lock:
+            found = {p: self._probe_cache[k] for p, k in keys.items() if k in self._probe_cache}
+        todo = [p for p in unique if p not in found]
+        followers: dict[Path, tuple[Path, Mp4Header, Mp4Header]] = {}
+        if len(todo) > 2:
+            leaders: dict[tuple[object, ...], tuple[Path, Mp4Header]] = {}
+            for path in todo:
+                header = read_header(path)
+                if header is None:
+                    continue
+                first, first_header = leaders.setdefault(header.shape(), (path, header))
+                if first != path:
+                    followers[path] = (first, first_header, header)
+        found.update(self._probe_each([p for p in todo if p not in followers]))
+        missed: list[Path] = []
+        for path, (leader, leader_header, header) in followers.items():
+            derived = derive_probe(found[leader], leader_header, header, keys[path][1])
+            if derived is None:
+                missed.append(path)
+                continue
+            found[path] = derived
+            with self._cache_lock:
+                self._probe_cache[keys[path]] = derived
+        found.update(self._probe_each(missed))
+        return [found[p] for p in paths]
+
+    def _probe_each(self, paths: list[Path]) -> dict[Path, Probed]:
+        if len(paths) <= 1:
+            return {p: self._probe(p) for p in paths}
+        # Each ffprobe is mostly process start-up, so a handful in flight hides the latency.
+        with ThreadPoolExecutor(max_workers=min(_MAX_PROBE_THREADS, len(paths))) as pool:
+            return dict(zip(paths, pool.map(self._probe, paths), strict=True))
+
+    # -- frames ----------------------------------------------------------------------------
+
+    def extract_frame(self, video: StrPath, dst: StrPath, which: Literal["first", "last"]) -> None:
+        """Write the exact first or last decoded frame of a video as PNG."""
+        source, target = Path(video), Path(dst)
+        probed = self._probe(source)
+        if probed.info.kind != "video":
+            raise MediaError(
+                f"{source} is {probed.info.kind}, not a video; frames come from videos"
+            )
+        what = f"cannot extract the {which} frame of {source}"
+        with _atomic_output(target) as tmp:
+            if which == "first":
+                self._run(self._frame_argv(source, tmp, None), what)
+                return
+            # Seeking from the end decodes only the tail; the window covers the gap between
+            # the container's end and the video's plus a few frames.
+            info = probed.info
+            gap = max(0.0, (probed.container_duration or 0.0) - (info.duration or 0.0))
+            window = gap + 4.0 / (info.fps or 24.0)
+            self._run(self._frame_argv(source, tmp, window), what)
+            if not tmp.is_file() or tmp.stat().st_size == 0:
+                # No frame in the window (variable frame rate, odd timestamps): decode it all.
+                self._run(self._frame_argv(source, tmp, 0.0), what)
+
+    def _frame_argv(self, source: Path, tmp: Path, tail: float | None) -> list[str]:
+        options: dict[str, float] = {"sseof": -tail} if tail else {}
+        stream = ffmpeg.input(str(source.resolve()), **options)["v:0"]
+        # update=1 keeps overwriting one image, so the file ends as the last frame decoded.
+        out_options: dict[str, str | int] = {"update": 1, "c:v": "png"}
+        if tail is None:
+            out_options["frames:v"] = 1
+        return compile_argv(ffmpeg.output(stream, str(tmp), **out_options), self.ffmpeg_path)
+
+    # -- previews and loops ----------------------------------------------------------------
+
+    def render_preview(self, spec: PreviewSpec, dst: StrPath) -> None:
+        """Render a local animatic for a shot (see PreviewSpec)."""
+        with _workdir() as work, _atomic_output(Path(dst)) as tmp:
+            sources: dict[str, Path] = {}
+            for role, path in (
+                ("start", spec.start_image),
+                ("end", spec.end_image),
+                ("source", spec.source_video),
+            ):
+                if path is None:
+                    continue
+                if not Path(path).is_file():
+                    raise MediaError(
+                        f"shot '{spec.title}': {role} file {path} does not exist; check the path"
+                    )
+                sources[role] = _plain_path(Path(path).resolve(), work, role)
+            font = resolve_font(self._fonts)
+            output = build_preview(spec, tmp, font, work, sources)
+            self._run(
+                compile_argv(output, self.ffmpeg_path),
+                f"cannot render the preview of shot '{spec.title}'",
+            )
+
+    def make_loop(self, src: StrPath, dst: StrPath, crossfade: float = 1.0) -> None:
+        """A seamless loop: the tail dissolves into the head, so the last frame is the first.
+        The result is `crossfade` seconds shorter than src."""
+        source = Path(src)
+        info = self._probe(source).info
+        if info.kind != "video" or not info.duration or not info.width or not info.height:
+            raise MediaError(f"{source} is not a video clip; only footage can be looped")
+        fps = info.fps or 24.0
+        frames = frame_count(info.duration, fps)
+        overlap = frames_in(crossfade, fps)
+        if overlap < 2 or frames < 2 * overlap + 1:
+            raise MediaError(
+                f"cannot loop {source} ({info.duration:.2f}s) with a {crossfade}s crossfade; "
+                "the crossfade must be at least two frames and under half the clip"
+            )
+        width, height = info.width - info.width % 2, info.height - info.height % 2
+        length = frames - overlap
+        inp = ffmpeg.input(str(source.resolve()))
+        whole = normalise_video(inp["v:0"], width, height, fps, frames, "pad").split()
+        body = whole[0].filter("trim", start_frame=overlap).filter("setpts", "PTS-STARTPTS")
+        head = (
+            whole[1]
+            .filter("trim", start_frame=1, end_frame=overlap + 1)
+            .filter("setpts", "PTS-STARTPTS")
+        )
+        # The dissolve ends on the last frame showing source frame `overlap`, which is also
+        # the loop's first frame: first and last frames match.
+        video = ffmpeg.filter(
+            [body, head],
+            "xfade",
+            transition="fade",
+            duration=(overlap - 1) / fps,
+            offset=(length - overlap) / fps,
+        )
+        if info.has_audio:
+            sound = ffmpeg.filter_multi_output(fit_audio(inp["a:0"], frames, fps), "asplit")
+            body_a = (
+                sound[0]
+                .filter("atrim", start_sample=sample_count(overlap, fps))
+                .filter("asetpts", "PTS-STARTPTS")
+            )
+            head_a = (
+                sound[1]
+                .filter(
+                    "atrim",
+                    start_sample=sample_count(1, fps),
+                    end_sample=sample_count(overlap + 1, fps),
+                )
+                .filter("asetpts", "PTS-STARTPTS")
+            )
+            audio = ffmpeg.filter(
+                [body_a, head_a], "acrossfade", nb_samples=sample_count(overlap, fps)
+            )
+        else:
+            audio = silence(length, fps)
+        with _atomic_output(Path(dst)) as tmp:
+            output = ffmpeg.output(
+                video.filter("format", "yuv420p"),
+                audio,
+                str(tmp),
+                **encode_args(FINAL_PRESET, 20),
+                r=rate_text(fps),
+            )
+            self._run(compile_argv(output, self.ffmpeg_path), f"cannot loop {source}")
+
+    # -- cuts ------------------------------------------------------------------------------
+
+    def render_cut(self, spec: CutSpec, dst: StrPath) -> CutReport:
+        """Trim, fit, join and mix the segments into one H.264/AAC MP4 (see CutSpec)."""
+        paths = [s.path for s in spec.segments]
+        if spec.audio is not None:
+            paths.append(spec.audio.path)
+        probed = self._probe_all(paths)
+        plan = plan_cut(spec, probed[: len(spec.segments)])
+        bed = probed[-1] if spec.audio is not None else None
+        target = Path(dst)
+        with _workdir() as work, _atomic_output(target) as tmp:
+            if can_stream_copy(spec, plan):
+                listing = work / "segments.ffconcat"
+                listing.write_text(concat_list([p.segment.path for p in plan]), encoding="utf-8")
+                joined = ffmpeg.input(str(listing), f="concat", safe=0)
+                # copyts keeps the first file's audio priming as a negative start (an edit
+                # list) instead of shifting the whole picture 21 ms late.
+                output = ffmpeg.output(
+                    joined["v:0"],
+                    joined["a:0"],
+                    str(tmp),
+                    c="copy",
+                    movflags="+faststart",
+                    copyts=None,
+                )
+                self._run(
+                    compile_argv(output, self.ffmpeg_path), f"cannot join the clips of {target}"
+                )
+                return CutReport(sum(p.probed.info.duration or 0.0 for p in plan), True)
+            output = build_cut(spec, plan, bed, tmp)
+            self._run(compile_argv(output, self.ffmpeg_path), f"cannot render the cut {target}")
+        frames = sum(p.frames - p.overlap for p in plan)
+        return CutReport(frames / spec.fps, False)
+
+    # -- generated test media --------------------------------------------------------------
+
+    def make_test_clip(
+        self,
+        dst: StrPath,
+        duration: float,
+        width: int,
+        height: int,
+        fps: int = 24,
+        with_audio: bool = True,
+        pattern: str = "testsrc2",
+    ) -> None:
+        """A synthetic H.264/AAC clip (lavfi `pattern` source, a 440 Hz tone) for tests."""
+        if not _LAVFI_WORD.match(pattern):
+            raise MediaError(f"unknown test pattern {pattern!r}; use a lavfi source name")
+        frames = frame_count(duration, fps)
+        video = ffmpeg.input(f"{pattern}=s={width}x{height}:r={fps}", f="lavfi").video.filter(
+            "trim", end_frame=frames
+        )
+        streams = [video.filter("format", "yuv420p")]
+        if with_audio:
+            tone = ffmpeg.input(f"sine=frequency=440:sample_rate={SAMPLE_RATE}", f="lavfi")
+            streams.append(fit_audio(tone.audio, frames, fps))
+        args = encode_args(PREVIEW_PRESET, 23)
+        if not with_audio:
+            args = {k: v for k, v in args.items() if k not in {"c:a", "b:a", "ar", "ac"}}
+        with _atomic_output(Path(dst)) as tmp:
+            output = ffmpeg.output(*streams, str(tmp), **args)
+            self._run(compile_argv(output, self.ffmpeg_path), f"cannot make test clip {dst}")
+
+    def make_test_image(self, dst: StrPath, width: int, height: int, color: str = "orange") -> None:
+        """A flat-colour still (PNG, JPEG or WebP by the file's extension)."""
+        if not _COLOUR.match(color):
+            raise MediaError(f"unknown colour {color!r}; use a name like 'orange' or '#ff8800'")
+        source = ffmpeg.input(f"color=c={color}:s={width}x{height}", f="lavfi")
+        with _atomic_output(Path(dst)) as tmp:
+            output = ffmpeg.output(source.video, str(tmp), **{"frames:v": 1, "update": 1})
+            self._run(compile_argv(output, self.ffmpeg_path), f"cannot make test image {dst}")
+
+    def make_test_tone(self, dst: StrPath, duration: float) -> None:
+        """A stereo 48 kHz sine tone; the codec follows the file's extension (.m4a, .wav)."""
+        tone = ffmpeg.input(f"sine=frequency=330:sample_rate={SAMPLE_RATE}", f="lavfi").audio
+        audio = tone.filter("aformat", sample_rates=SAMPLE_RATE, channel_layouts="stereo").filter(
+            "atrim", end_sample=round(duration * SAMPLE_RATE)
+        )
+        with _atomic_output(Path(dst)) as tmp:
+            output = ffmpeg.output(audio, str(tmp))
+            self._run(compile_argv(output, self.ffmpeg_path), f"cannot make test tone {dst}")
+
+    # -- running ---------------------------------------------------------------------------
+
+    def _run(self, argv: list[str], what: str) -> str:
+        try:
+            return self._run_argv(argv)
+        except FfmpegNotFound:
+            raise
+        except MediaError as exc:
+            reason = str(exc).partition("\nffmpeg said:")[0]
+            raise MediaError(f"{what} ({reason})", exc.argv or argv, exc.stderr_tail) from exc
+
+
+@contextmanager
+def _workdir() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="storyboard-media-") as name:
+        yield Path(name)
+
+
+@contextmanager
+def _atomic_output(dst: Path) -> Iterator[Path]:
+    """A temp path next to dst (same suffix, so ffmpeg picks the same muxer), renamed over
+    dst only if the body succeeds and wrote something."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    # ffmpeg creates the file itself (so it gets the usual permissions, not mkstemp's 0600).
+    # A fixed prefix: image muxers and demuxers treat '%' in a name as a sequence pattern.
+    tmp = dst.parent / f".storyboard-{secrets.token_hex(8)}.partial{dst.suffix}"
+    try:
+        yield tmp
+        if not tmp.is_file() or tmp.stat().st_size == 0:
+            raise MediaError(f"ffmpeg wrote nothing for {dst}; the input may have no frames")
+        os.replace(tmp, dst)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _stat_key(path: Path) -> tuple[str, int, int, int]:
+    """(resolved path, size, mtime_ns, inode): a file that changed gets probed again."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise MediaError(f"{path} does not exist; check the path") from None
+    if not path.is_file():
+        raise MediaError(f"{path} is not a file; point at a media file")
+    if stat.st_size == 0:
+        raise MediaError(
+            f"{path} is empty (0 bytes), probably an interrupted download or render; "
+            "delete it and make it again"
+        )
+    return (str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
+def _plain_path(path: Path, workdir: Path, role: str) -> Path:
+    """A path ffmpeg reads literally: the image2 demuxer takes '%' as a sequence pattern, so
+    such names are reached through a link with a plain name."""
+    if "%" not in str(path):
+        return path
+    link = workdir / f"{role}{path.suffix.replace('%', '')}"
+    try:
+        link.symlink_to(path)
+    except OSError:
+        shutil.copyfile(path, link)
+    return link
