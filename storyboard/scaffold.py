@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from importlib import resources
 from pathlib import Path
 
 from storyboard.errors import ProjectError
-from storyboard.media import Ffmpeg
 from storyboard.spec.schema_export import storyboard_schema
 
 # Editors read the schema from the project's working folder; init writes it there.
@@ -47,8 +47,7 @@ cuts:
 GITIGNORE = ".storyboard/\nrenders/\n"
 
 
-def init_project(directory: Path, name: str | None = None,
-                 ffmpeg: Ffmpeg | None = None) -> list[Path]:
+def init_project(directory: Path, name: str | None = None) -> list[Path]:
     """Write storyboard.yaml, assets/still.png and .gitignore; refuse to overwrite."""
     directory.mkdir(parents=True, exist_ok=True)
     file = directory / "storyboard.yaml"
@@ -61,7 +60,8 @@ def init_project(directory: Path, name: str | None = None,
     still = directory / "assets" / "still.png"
     if not still.exists():
         still.parent.mkdir(parents=True, exist_ok=True)
-        (ffmpeg or Ffmpeg()).make_test_image(still, 1280, 720, color="steelblue")
+        still.write_bytes(resources.files("storyboard.templates").joinpath("still.png")
+                          .read_bytes())
         written.append(still)
     schema = directory / SCHEMA_PATH
     schema.parent.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from storyboard.cache import LockFile, ObjectStore, Record, RunIndex, StatCache, node_key
 from storyboard.engine.events import NodeResult, Reporter, Summary
@@ -38,6 +38,12 @@ from storyboard.providers.base import InputFile, Provider, Request
 LOCAL = "local"
 
 
+class ReadThrough(Protocol):
+    """A remote cache (storyboard.remote.Remote): put a verified copy of an object in the store."""
+
+    def fetch(self, digest: str, store: ObjectStore) -> bool: ...
+
+
 @dataclass
 class Workspace:
     """Everything on disk a build reads and writes, for one project."""
@@ -50,6 +56,7 @@ class Workspace:
     lock: LockFile
     journal: Journal
     ffmpeg: Ffmpeg
+    remote: ReadThrough | None = None  # a shared cache to fetch missing outputs from
 
     @classmethod
     def open(cls, root: Path, lock_path: Path, ffmpeg: Ffmpeg | None = None,
@@ -66,11 +73,16 @@ class Workspace:
         )
 
     def lookup(self, key: str) -> Record | None:
-        """A stored output for `key`: from the run index, else from the lock (a fresh clone)."""
+        """A stored output for `key`: from the run index, else from the lock or its history
+        (a fresh clone, an earlier take); an output missing here is read through the remote."""
         rec = self.index.get(key)
         if rec is None:
-            rec = self.lock.by_key().get(key)
-        if rec is not None and self.store.has(rec.output):
+            rec = self.lock.find(key)
+        if rec is None:
+            return None
+        if self.store.has(rec.output):
+            return rec
+        if self.remote is not None and self.remote.fetch(rec.output, self.store):
             return rec
         return None
 
@@ -127,6 +139,7 @@ class Engine:
         self.results: dict[str, NodeResult] = {}
         self.digests: dict[str, str] = {}
         self._stop = False
+        self._owned: set[str] | None = None  # job ids some node owns (see `_owned_jobs`)
 
     # -- entry ------------------------------------------------------------------------------
     async def run(self, order: list[str]) -> Summary:
@@ -134,6 +147,7 @@ class Engine:
         self.model_slots = asyncio.Semaphore(self.jobs)
         self.local_slots = asyncio.Semaphore(self.local_jobs)
         self.lock_mutex = asyncio.Lock()
+        self._owned_mutex = asyncio.Lock()
         self.finished: dict[str, asyncio.Event] = {n: asyncio.Event() for n in order}
         summary = Summary()
         tasks = [asyncio.create_task(self._node(n), name=f"node {n}") for n in order]
@@ -151,6 +165,7 @@ class Engine:
             summary.elapsed = self.clock() - start
             self.ws.stat.save()
             await self.provider.close()
+        self._report_notices()
         self.reporter.run_done(summary)
         return summary
 
@@ -262,8 +277,12 @@ class Engine:
         request = Request(node, key, node.body, self._inputs(node, digests))
         p = self.provider
         async with self.model_slots:
-            self.reporter.node_started(node.id, node.label, node.kind, "submitting")
-            job = await self._submit(request) if p.paid else await p.submit(request)
+            self.reporter.node_started(node.id, node.label, node.kind,
+                                       "submitting" if p.paid else "rendering")
+            try:
+                job = await self._submit(request) if p.paid else await p.submit(request)
+            finally:
+                self._report_notices()
             try:
                 status = await p.poll(job)
                 delay = p.poll_interval
@@ -276,7 +295,8 @@ class Engine:
                 if status.state == "failed":
                     raise NodeFailed(str(JobFailed(status.error or "the job failed", status.hint,
                                                    status.trace_id)), job)
-                self.reporter.job_progress(node.id, node.label, "downloading", 1.0)
+                if p.paid:
+                    self.reporter.job_progress(node.id, node.label, "downloading", 1.0)
                 with tempfile.TemporaryDirectory(dir=self._tmp_root()) as tmp:
                     fetched = await p.fetch(job, request, Path(tmp))
                     digest = await asyncio.to_thread(self.ws.store.put, fetched.path, move=True)
@@ -303,15 +323,17 @@ class Engine:
             self.reporter.warning(f"{request.node.label}: resuming job {entry.job} from an "
                                   "earlier build (not submitting again)")
             return entry.job
+        owned = await self._owned_jobs()
         if entry is not None and entry.state == "intent":
             find = getattr(self.provider, "find_job", None)
             if find is not None:
-                found = await find(request, entry.created)
+                found = await find(request, entry.created, exclude=frozenset(owned))
                 if found:
                     self.reporter.warning(f"{request.node.label}: an earlier build was "
                                           f"interrupted mid-submission; found its job {found} "
                                           "on the server and resumed it")
                     j.submitted(entry, found)
+                    owned.add(str(found))
                     return str(found)
                 self.reporter.warning(f"{request.node.label}: an earlier submission did not "
                                       "reach the server; submitting now")
@@ -329,7 +351,35 @@ class Engine:
                 j.forget(key)  # rejected: nothing was created, nothing to reconcile
                 raise
         j.submitted(entry, job)
+        owned.add(job)
         return job
+
+    async def _owned_jobs(self) -> set[str]:
+        """Job ids that other nodes or takes already own (journal, run index, lock), read once
+        per build and kept up to date: recovering a lost submission must never adopt one. The
+        provider is told too (`claim`), for the recovery it does inside `submit`."""
+        async with self._owned_mutex:
+            if self._owned is None:
+                ws = self.ws
+
+                def read() -> set[str]:
+                    jobs = {e.job for e in ws.journal.entries() if e.job}
+                    jobs |= {r.job for r in ws.index.all() if r.job}
+                    jobs |= {r.job for r in ws.lock.nodes.values() if r.job}
+                    return jobs
+
+                self._owned = await asyncio.to_thread(read)
+                claim = getattr(self.provider, "claim", None)
+                if claim is not None:
+                    claim(self._owned)
+            return self._owned
+
+    def _report_notices(self) -> None:
+        """Pass on what the provider wants the user to hear (e.g. a job recovered after its
+        submission's answer was lost)."""
+        notices = getattr(self.provider, "notices", None)
+        while isinstance(notices, list) and notices:
+            self.reporter.warning(str(notices.pop(0)))
 
     def _tmp_root(self) -> Path:
         p = self.ws.work / "tmp"

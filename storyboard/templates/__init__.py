@@ -1,0 +1,1 @@
+"""Files `storyboard init` copies into a new project."""
