@@ -13,13 +13,14 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import Any, ClassVar, TextIO
-
-from rich.console import Console
-from rich.live import Live
-from rich.table import Table
+from typing import TYPE_CHECKING, Any, ClassVar, TextIO
 
 from storyboard.engine import NodeResult, Plan, Reporter, Summary
+
+if TYPE_CHECKING:  # rich is imported only when a live view is shown: it costs ~50 ms
+    from rich.console import Console
+    from rich.live import Live
+    from rich.table import Table
 
 
 class JsonReporter(Reporter):
@@ -113,17 +114,31 @@ class LiveReporter(Reporter):
              "failed": "bold red", "skipped": "magenta"}
 
     def __init__(self, console: Console | None = None) -> None:
+        from rich.console import Console
+
         self.console = console or Console(stderr=True)
         self.rows: dict[str, list[Any]] = {}
         self.t0 = time.monotonic()
         self.live: Live | None = None
+        self.spent = 0.0
 
     def _table(self) -> Table:
+        from rich.table import Table
+
         t = Table(box=None, show_header=False, pad_edge=False)
         for label, state, started, detail in self.rows.values():
             elapsed = f"{time.monotonic() - started:5.1f}s" if started and state == "running" \
                 else ""
             t.add_row(label, f"[{self.STYLE.get(state, '')}]{state}[/]", elapsed, detail)
+        finished = sum(1 for r in self.rows.values() if r[1] in ("cached", "done", "failed",
+                                                                  "skipped"))
+        total = max(1, len(self.rows))
+        width = 24
+        filled = int(width * finished / total)
+        bar = "█" * filled + "░" * (width - filled)
+        t.add_row("", "", "", "")
+        t.add_row(f"[bold]{bar}[/]", f"{finished}/{len(self.rows)}",
+                  f"{time.monotonic() - self.t0:5.1f}s", f"spent {self.spent:g} CU")
         return t
 
     def _refresh(self) -> None:
@@ -134,6 +149,8 @@ class LiveReporter(Reporter):
         for n in plan.nodes:
             if n.kind != "frame":
                 self.rows[n.node] = [n.label, "waiting", 0.0, ""]
+        from rich.live import Live
+
         self.live = Live(self._table(), console=self.console, refresh_per_second=8,
                          transient=False)
         self.live.start()
@@ -155,6 +172,7 @@ class LiveReporter(Reporter):
             self._refresh()
 
     def node_done(self, result: NodeResult) -> None:
+        self.spent += result.cost
         if result.node in self.rows:
             row = self.rows[result.node]
             row[1] = result.status
