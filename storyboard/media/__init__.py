@@ -6,6 +6,7 @@ and stitches cuts. Everything goes through `Ffmpeg`, whose Runner is the seam fo
 
 from __future__ import annotations
 
+from storyboard.media import stills as stills  # posters and contact sheets
 from storyboard.media.binaries import locate, versions
 from storyboard.media.ffmpeg_tool import Ffmpeg
 from storyboard.media.info import MediaInfo, MediaKind
