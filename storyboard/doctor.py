@@ -108,7 +108,7 @@ def check_remote(root: Path, remote: str | None) -> list[Check]:
         return [Check("remote cache", "info", "none configured (remote: in the file or "
                       "STORYBOARD_REMOTE)")]
     try:
-        from storyboard.remote import open_remote  # type: ignore[attr-defined]
+        from storyboard.remote import open_remote
     except ImportError:
         return [Check("remote cache", "warn", f"{url}: remote support is not installed")]
     try:

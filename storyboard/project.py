@@ -30,6 +30,17 @@ from storyboard.errors import (
 from storyboard.graph import AssetFacts, Graph, build_graph, media_kind_of, render_graph
 from storyboard.media import Ffmpeg
 from storyboard.providers.base import InputFile, Provider, Request
+from storyboard.remote import (
+    Remote,
+    RemoteError,
+    Transfer,
+    TransferReport,
+    open_remote,
+    resolve_url,
+)
+from storyboard.remote import pull as pull_objects
+from storyboard.remote import push as push_objects
+from storyboard.settings import Settings
 from storyboard.spec import SourceMap, Storyboard, read, suggest
 
 LOCK_NAME = "storyboard.lock"
@@ -54,12 +65,14 @@ class Project:
         self.graph = graph
         self.ws = ws
         self.profile = profile
+        self.remote_option: str | None = None  # --remote; see `remote_url`
+        self.pushed: TransferReport | None = None  # what `build(push=True)` uploaded
 
     # -- loading ----------------------------------------------------------------------------
     @classmethod
     def load(cls, file: Path | str = "storyboard.yaml", *, profile: str | None = None,
              ffmpeg: Ffmpeg | None = None, warn: Callable[[str], None] = lambda _m: None,
-             ) -> Project:
+             remote: str | None = None) -> Project:
         """Read, check and graph a storyboard; raise SpecError listing every problem."""
         path = Path(file)
         if path.is_dir():
@@ -69,7 +82,9 @@ class Project:
         ws = Workspace.open(root, root / LOCK_NAME, ffmpeg, warn)
         facts = _probe_assets(board, smap, root, ws)
         graph = build_graph(board, smap, root, profile=profile, facts=facts)
-        return cls(path, board, smap, graph, ws, profile)
+        project = cls(path, board, smap, graph, ws, profile)
+        project.remote_option = remote
+        return project
 
     # -- targets and providers --------------------------------------------------------------
     def target_ids(self, names: list[str] | tuple[str, ...] = ()) -> list[str]:
@@ -187,9 +202,17 @@ class Project:
     def build(self, targets: list[str] | tuple[str, ...] = (), *, provider: str | None = None,
               jobs: int = 4, fail_fast: bool = False, max_cost: float | None = None,
               reporter: Reporter | None = None, provider_obj: Provider | None = None,
-              wait: bool = False) -> Summary:
-        """Run what the plan says, then render the cuts. Failures are in the summary."""
+              wait: bool = False, push: bool = False,
+              progress: Callable[[Transfer], None] | None = None) -> Summary:
+        """Run what the plan says, then render the cuts. Failures are in the summary.
+
+        With a remote configured, outputs missing here are fetched from it before anything
+        runs; `push` then uploads what this build made (the report is in `self.pushed`).
+        """
         reporter = reporter or Reporter()
+        remote = self.open_remote() if push or self.remote_url() else None
+        if remote is not None:
+            remote.check(create=push)  # unreachable: say so before anything runs or is paid
         self.ws.work.mkdir(parents=True, exist_ok=True)
         lock = filelock.FileLock(str(self.ws.work / "build.lock"), timeout=-1 if wait else 0)
         try:
@@ -200,6 +223,7 @@ class Project:
                 "finish (or run `storyboard build --wait`)") from None
         try:
             self.ws.store.clean_tmp()
+            self.ws.remote = remote
             pname = self.provider_name(provider)
             prov = provider_obj or self.make_provider(pname)
             plan = self.plan(targets, pname, estimate=prov.paid, provider_obj=prov)
@@ -213,10 +237,41 @@ class Project:
             order = [r.node for r in plan.nodes]
             assets = [n for n in self.order(self.target_ids(targets))
                       if self.graph.nodes[n].kind == "asset"]
-            return asyncio.run(engine.run(assets + order))
+            summary = asyncio.run(engine.run(assets + order))
+            if push and remote is not None:
+                made = [r.output for r in summary.results if r.status == "done" and r.output]
+                self.pushed = push_objects(self.ws.store, remote, made, progress=progress)
+            return summary
         finally:
+            self.ws.remote = None
             self.ws.stat.save()
             lock.release()
+
+    # -- remote cache -----------------------------------------------------------------------
+    def remote_url(self) -> str | None:
+        """--remote, else STORYBOARD_REMOTE, else `remote:` in the file (None: no remote)."""
+        return resolve_url(self.remote_option, Settings.load(self.root).remote,
+                           self.board.remote, self.root)
+
+    def open_remote(self) -> Remote:
+        url = self.remote_url()
+        if url is None:
+            raise RemoteError("no remote cache is configured: add `remote: URL` to "
+                              f"{self.file.name}, set STORYBOARD_REMOTE, or pass --remote URL "
+                              "(a folder or s3://bucket/prefix)")
+        return open_remote(url, warn=self.ws.store.warn)
+
+    def push(self, *, jobs: int = 8, force: bool = False,
+             progress: Callable[[Transfer], None] | None = None) -> TransferReport:
+        """Upload every object the lock names (current nodes and history) that the remote lacks."""
+        return push_objects(self.ws.store, self.open_remote(), self.ws.lock.outputs(),
+                            jobs=jobs, force=force, progress=progress)
+
+    def pull(self, *, jobs: int = 8, progress: Callable[[Transfer], None] | None = None
+             ) -> TransferReport:
+        """Fetch every object the lock names that is missing here, verified by digest."""
+        return pull_objects(self.ws.store, self.open_remote(), self.ws.lock.outputs(),
+                            jobs=jobs, progress=progress)
 
     # -- status and why ---------------------------------------------------------------------
     def status(self, targets: list[str] | tuple[str, ...] = (),

@@ -47,7 +47,8 @@ def why_stale(*, key: str | None, cached: bool, previous: Record | None, provide
     if previous is None:
         return [Reason("new", "new: never built"), *waiting]
     if key is not None and previous.key == key:
-        return [Reason("output missing", "output missing from the cache")]
+        return [Reason("output missing", "output missing from the cache (made elsewhere? "
+                       "`storyboard pull` fetches it)")]
     reasons: list[Reason] = []
     if previous.provider != provider:
         reasons.append(Reason("provider changed", f"provider {previous.provider} -> {provider}",

@@ -68,6 +68,18 @@ class ObjectStore:
         self.stat.remember(dst, digest)
         return digest
 
+    def adopt(self, tmp: Path, digest: str) -> None:
+        """Move a file known to hash to `digest` (a verified download) into the store."""
+        dst = self.path(digest)
+        try:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, dst)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise StoreError(f"cannot write to the cache at {self.root}: {exc.strerror} "
+                             "(free some disk space or run `storyboard gc`)") from None
+        self.stat.remember(dst, digest)
+
     def materialize(self, digest: str, dst: Path) -> None:
         """Place a stored object at `dst` (a render), by hard link when possible."""
         if dst.is_file() and self.stat.unchanged(dst, digest):

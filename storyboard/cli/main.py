@@ -173,14 +173,22 @@ def _reporter(as_json: bool) -> Reporter:
 @click.option("--keep-going/--fail-fast", default=True, show_default=True,
               help="Finish independent branches after a failure, or stop at the first.")
 @click.option("--wait", is_flag=True, help="Wait for another build of this project to finish.")
+@click.option("--remote", default=None, metavar="URL",
+              help="A shared cache to read through (a folder or s3://bucket/prefix).")
+@click.option("--push", is_flag=True, help="Upload what this build made to the remote cache.")
 @JSON_OPTION
 def build(targets: tuple[str, ...], file: Path, provider: str | None, profile: str | None,
-          jobs: int, max_cost: float | None, keep_going: bool, wait: bool,
-          as_json: bool) -> None:
+          jobs: int, max_cost: float | None, keep_going: bool, wait: bool, remote: str | None,
+          push: bool, as_json: bool) -> None:
     """Run what the plan says, then render the cuts (default: every cut)."""
+    from storyboard.cli.cmd_team import echo_transfers
+
     project = _load(file, profile)
+    project.remote_option = remote
     summary = project.build(targets, provider=provider, jobs=jobs, fail_fast=not keep_going,
-                            max_cost=max_cost, reporter=_reporter(as_json), wait=wait)
+                            max_cost=max_cost, reporter=_reporter(as_json), wait=wait, push=push)
+    if project.pushed is not None:
+        echo_transfers(project.pushed, as_json)
     if not as_json:
         for node in project.graph.cuts():
             if any(r.node == node.id and r.status in ("done", "cached") for r in summary.results):
@@ -234,11 +242,17 @@ def why(shot: str, file: Path, provider: str | None, profile: str | None, as_jso
 @cli.command()
 @FILE_OPTION
 @PROFILE_OPTION
-@click.option("--format", "-F", "fmt", type=click.Choice(["mermaid", "dot", "json"]),
+@click.option("--format", "-F", "fmt", type=click.Choice(["mermaid", "dot", "json", "svg"]),
               default="mermaid", show_default=True)
 def graph(file: Path, profile: str | None, fmt: str) -> None:
-    """The dependency graph as Mermaid, Graphviz dot, or JSON."""
-    click.echo(_load(file, profile).graph_text(fmt), nl=False)
+    """The dependency graph as Mermaid, Graphviz dot, JSON, or SVG (needs Graphviz)."""
+    project = _load(file, profile)
+    if fmt == "svg":
+        from storyboard.review.graphviz import dot_to_svg
+
+        click.echo(dot_to_svg(project.graph_text("dot")), nl=False)
+        return
+    click.echo(project.graph_text(fmt), nl=False)
 
 
 @cli.command()
@@ -275,3 +289,19 @@ __all__ = ["cli", "main", "summary_text"]
 from storyboard.cli.cmd_doctor import doctor  # noqa: E402
 
 cli.add_command(doctor)
+
+from storyboard.cli.cmd_team import gc, merge_lock, pull, push, retake  # noqa: E402
+
+cli.add_command(retake)
+cli.add_command(push)
+cli.add_command(pull)
+cli.add_command(gc)
+cli.add_command(merge_lock)
+
+from storyboard.cli.cmd_review import review  # noqa: E402
+
+cli.add_command(review)
+
+from storyboard.cli.cmd_export import export  # noqa: E402
+
+cli.add_command(export)

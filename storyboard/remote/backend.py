@@ -1,0 +1,215 @@
+"""A remote cache through fsspec: a folder (`/path`, `file://`) or S3 (`s3://bucket/prefix`).
+
+The only fsspec user (s3fs comes in through it). Objects sit at `objects/ab/abcdef...` under the
+URL, as in the local cache. Uploads are atomic: S3 makes a PUT visible whole; elsewhere a temp
+name is renamed into place. Every fsspec/botocore error becomes a `RemoteError` saying what to do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from storyboard.errors import StoreError, StoryboardError
+
+if TYPE_CHECKING:
+    from storyboard.cache import ObjectStore
+
+CHUNK = 1 << 20
+# Object stores whose single PUT is atomic: upload straight to the final key.
+ATOMIC_PUT = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss"})
+
+
+class RemoteError(StoreError):
+    """The remote cache cannot be reached, read or written."""
+
+
+def resolve_url(option: str | None, env: str | None, in_file: str | None,
+                file_root: Path) -> str | None:
+    """The remote to use: --remote, else STORYBOARD_REMOTE, else `remote:` in the file.
+
+    A relative folder in the file is relative to the file's folder; on the command line or in
+    the environment, to the current folder.
+    """
+    for url, base in ((option, Path.cwd()), (env, Path.cwd()), (in_file, file_root)):
+        if url:
+            if "://" in url:
+                return url
+            return str((base / url).resolve())
+    return None
+
+
+def s3_endpoint() -> str | None:
+    """An S3-compatible endpoint (MinIO, moto, ...): STORYBOARD_S3_ENDPOINT or AWS_ENDPOINT_URL."""
+    return os.environ.get("STORYBOARD_S3_ENDPOINT") or os.environ.get("AWS_ENDPOINT_URL") or None
+
+
+class Remote:
+    """One remote cache: check it, list it, and move single objects to and from it."""
+
+    def __init__(self, url: str, fs: Any = None, warn: Callable[[str], None] = lambda _m: None
+                 ) -> None:
+        self.url = url
+        self.warn = warn
+        if fs is None:
+            fs, root = _open_fs(url)
+        else:
+            root = url.split("://", 1)[-1]
+        self.fs = fs
+        self.root = root.rstrip("/")
+        protocols = fs.protocol if isinstance(fs.protocol, tuple | list) else (fs.protocol,)
+        self.atomic_put = bool(ATOMIC_PUT & set(protocols))
+        self.is_local = "file" in protocols
+
+    def __repr__(self) -> str:
+        return f"Remote({self.url!r})"
+
+    def object_path(self, digest: str) -> str:
+        return f"{self.root}/objects/{digest[:2]}/{digest}"
+
+    # -- checks and listing -----------------------------------------------------------------
+    def check(self, *, create: bool = False) -> None:
+        """Raise a RemoteError with a fix unless the remote can be used now."""
+        with self._translate("reach"):
+            if self.is_local:
+                if create:
+                    self.fs.makedirs(f"{self.root}/objects", exist_ok=True)
+                if not self.fs.isdir(self.root):
+                    raise RemoteError(
+                        f"the remote cache folder {self.root} does not exist (create it, mount "
+                        "it, or fix `remote:` / STORYBOARD_REMOTE / --remote)")
+                return
+            bucket = self.root.split("/", 1)[0]
+            try:
+                self.fs.ls(bucket, detail=False)  # `exists` would hide a network error
+            except FileNotFoundError:
+                raise RemoteError(f"the bucket of {self.url} does not exist or is not visible "
+                                  "with these credentials (create it, or fix the URL)") from None
+
+    def listing(self) -> dict[str, int]:
+        """digest -> size of every object on the remote, in one listing."""
+        base = f"{self.root}/objects"
+        with self._translate("list"):
+            self.fs.invalidate_cache()
+            if not self.fs.exists(base):
+                return {}
+            found = self.fs.find(base, detail=True)
+        out = {}
+        for path, info in found.items():
+            name = str(path).rsplit("/", 1)[-1]
+            if len(name) == 64 and not name.startswith("."):
+                out[name] = int(info.get("size") or 0)
+        return out
+
+    # -- moving objects ---------------------------------------------------------------------
+    def download(self, digest: str, dst: Path) -> str | None:
+        """Copy the object to `dst`; return the digest of what arrived (None: not there)."""
+        h = hashlib.sha256()
+        with self._translate("read"):
+            try:
+                f: BinaryIO = self.fs.open(self.object_path(digest), "rb", block_size=8 * CHUNK)
+            except FileNotFoundError:
+                return None
+            with f, dst.open("wb") as out:
+                while chunk := f.read(CHUNK):
+                    h.update(chunk)
+                    out.write(chunk)
+        return h.hexdigest()
+
+    def upload(self, src: Path, digest: str) -> None:
+        """Put a local object (already verified against `digest`) on the remote, atomically."""
+        final = self.object_path(digest)
+        with self._translate("write"):
+            if self.atomic_put:
+                self.fs.put_file(str(src), final)
+                return
+            parent = final.rsplit("/", 1)[0]
+            tmp = f"{parent}/.tmp-{uuid.uuid4().hex}-{digest[:12]}"
+            self.fs.makedirs(parent, exist_ok=True)
+            try:
+                self.fs.put_file(str(src), tmp)
+                self.fs.mv(tmp, final)
+            except BaseException:
+                with suppress(Exception):  # the temp may never have been made
+                    self.fs.rm_file(tmp)
+                raise
+
+    def fetch(self, digest: str, store: ObjectStore) -> bool:
+        """Read-through for a build: put a verified copy of `digest` into `store` if the
+        remote has one. Never raises: a failure is a warning and the node is made again."""
+        store.tmp.mkdir(parents=True, exist_ok=True)
+        tmp = store.tmp / f"pull-{uuid.uuid4().hex}"
+        try:
+            got = self.download(digest, tmp)
+            if got is None:
+                return False
+            if got != digest:
+                self.warn(f"remote object {digest[:12]} on {self.url} is corrupt (it hashes to "
+                          f"{got[:12]}); not used (push a good copy with `storyboard push "
+                          "--force`)")
+                return False
+            store.adopt(tmp, digest)
+            return True
+        except StoryboardError as exc:
+            self.warn(f"could not read {digest[:12]} from the remote: {exc}")
+            return False
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    @contextmanager
+    def _translate(self, action: str) -> Iterator[None]:
+        """fsspec, s3fs and botocore errors become RemoteErrors that say what to do."""
+        try:
+            yield
+        except StoryboardError:
+            raise
+        except FileNotFoundError:
+            raise
+        except PermissionError as exc:
+            raise RemoteError(f"cannot {action} {self.url}: permission denied ({exc}); check "
+                              "your credentials (AWS_ACCESS_KEY_ID / AWS_PROFILE) or the folder's "
+                              "permissions") from None
+        except Exception as exc:  # botocore and aiohttp errors are not OSErrors
+            text = " ".join(str(exc).split()) or type(exc).__name__
+            raise RemoteError(f"cannot {action} the remote cache {self.url}: {text} (check the "
+                              "URL, the network, STORYBOARD_S3_ENDPOINT / AWS_ENDPOINT_URL and "
+                              "credentials; or build without a remote)") from None
+
+
+def _open_fs(url: str) -> tuple[Any, str]:
+    try:
+        from fsspec.core import url_to_fs
+    except ImportError:
+        raise RemoteError("remote caches need fsspec: reinstall storyboard, or "
+                          "pip install fsspec s3fs") from None
+    options: dict[str, Any] = {}
+    if url.startswith(("s3://", "s3a://")):
+        endpoint = s3_endpoint()
+        options = {
+            "skip_instance_cache": True,
+            "config_kwargs": {"connect_timeout": 5, "read_timeout": 60,
+                              "retries": {"max_attempts": 3}},
+        }
+        if endpoint:
+            options["client_kwargs"] = {"endpoint_url": endpoint}
+    try:
+        fs, root = url_to_fs(url, **options)
+    except ImportError as exc:
+        raise RemoteError(f"{url} needs a package that is not installed ({exc}); for S3: "
+                          "pip install s3fs") from None
+    except (ValueError, OSError) as exc:
+        raise RemoteError(f"cannot open the remote cache {url}: {exc} (use a folder, file:// "
+                          "or s3://bucket/prefix)") from None
+    return fs, str(root)
+
+
+def open_remote(url: str, warn: Callable[[str], None] = lambda _m: None) -> Remote:
+    """A `Remote` for a URL: a folder path, file://... or s3://bucket/prefix."""
+    if "://" not in url:
+        url = str(Path(url).resolve())
+    return Remote(url, warn=warn)

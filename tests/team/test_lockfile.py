@@ -1,0 +1,87 @@
+"""The lock file's layout and history: sorted, byte-stable, one blank line between entries,
+every earlier key of a node remembered (deduplicated, capped), old locks still read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from storyboard.cache import LockFile, Record
+from storyboard.cache.lockfile import HISTORY_CAP
+from storyboard.cache.merge import merge_locks
+
+
+def rec(key: str, time: str, take: int = 1, out: str = "") -> Record:
+    return Record(key=key * 64 if len(key) == 1 else key, output=(out or key) * 64,
+                  provider="preview", kind="generate", time=time, take=take,
+                  fields={"prompt": f"p{key}"})
+
+
+def test_layout_is_sorted_spaced_and_byte_stable(tmp_path: Path) -> None:
+    lock = LockFile(tmp_path / "storyboard.lock")
+    lock.nodes["shot:b"] = rec("b", "2026-01-02T00:00:00Z")
+    lock.nodes["shot:a"] = rec("a", "2026-01-01T00:00:00Z")
+    lock.nodes["shot:a"] = rec("c", "2026-01-03T00:00:00Z", take=2)
+    lock.save()
+    text = lock.path.read_text()
+    assert text.startswith("schema: 1\n\nnodes:\n\n  shot:a:\n")
+    assert text.index("  shot:a:") < text.index("  shot:b:") < text.index("history:")
+    assert "\n\n  shot:b:\n" in text and "\n\n  shot:b: []\n" in text
+    # Every entry is separated by a blank line: hunks of two different nodes never touch.
+    body = text.split("nodes:\n", 1)[1]
+    for block in body.split("\n\n"):
+        assert block.count("\n  shot:") <= 1
+    again = LockFile(lock.path)
+    assert again.render() == text
+    again.save()
+    assert lock.path.read_text() == text
+    assert [(h.key, h.take) for h in again.history["shot:a"]] == [("a" * 64, 1)]
+    assert again.find("a" * 64) is not None and again.find("c" * 64) is not None
+    assert again.outputs() == {"a" * 64, "b" * 64, "c" * 64}
+
+
+def test_history_is_deduplicated_and_capped(tmp_path: Path) -> None:
+    lock = LockFile(tmp_path / "storyboard.lock")
+    key = [f"{i:064d}" for i in range(HISTORY_CAP + 5)]
+    for i, k in enumerate(key):
+        lock.nodes["shot:a"] = rec(k, f"2026-01-01T00:00:{i:02d}Z", take=i + 1)
+        lock.nodes["shot:a"] = rec(k, f"2026-01-01T00:00:{i:02d}Z", take=i + 1)  # again: no-op
+    lock.save()
+    assert [h.key for h in LockFile(lock.path).history["shot:a"]] == key[4:-1]  # newest 20
+
+    lock.nodes["shot:a"] = rec(key[10], "2026-01-01T00:00:10Z", take=11)  # back to take 11
+    lock.save()
+    hist = [h.key for h in LockFile(lock.path).history["shot:a"]]
+    assert key[10] not in hist  # the current key is not repeated in the history
+    assert hist == [k for k in key[5:] if k != key[10]]  # the latest take joined, oldest left
+    assert len(hist) == len(set(hist)) <= HISTORY_CAP
+
+
+def test_a_lock_without_history_from_an_earlier_release_still_reads(tmp_path: Path) -> None:
+    p = tmp_path / "storyboard.lock"
+    p.write_text("schema: 1\nnodes:\n  shot:a:\n    key: " + "a" * 64 + "\n    kind: generate\n"
+                 "    output: " + "b" * 64 + "\n    provider: preview\n    take: 1\n")
+    lock = LockFile(p)
+    assert lock.nodes["shot:a"].output == "b" * 64 and lock.history == {}
+    assert "\nhistory:\n\n  shot:a: []\n" in lock.render()
+
+
+def test_merge_takes_each_side_s_changes_and_keeps_both_of_a_node_changed_twice(
+        tmp_path: Path) -> None:
+    def lock(name: str, **nodes: Record) -> LockFile:
+        lf = LockFile(tmp_path / name)
+        for k, v in nodes.items():
+            lf.nodes[k] = v
+        return lf
+
+    t = "2026-01-01T00:00:00Z"
+    base = lock("base", **{"shot:a": rec("a", t), "shot:b": rec("b", t), "cut:c": rec("c", t)})
+    ours = lock("ours", **{"shot:a": rec("d", t), "shot:b": rec("b", t), "cut:c": rec("e", t)})
+    theirs = lock("theirs", **{"shot:a": rec("a", t), "shot:b": rec("f", t),
+                               "cut:c": rec("g", t)})
+    merged, both = merge_locks(base, ours, theirs)
+    assert both == ["cut:c"]
+    assert {k: v.key[0] for k, v in merged.nodes.items()} == {"shot:a": "d", "shot:b": "f",
+                                                            "cut:c": "e"}
+    assert {h.key[0] for h in merged.history["cut:c"]} == {"c", "g"}
+    assert {h.key[0] for h in merged.history["shot:a"]} == {"a"}
+    assert {h.key[0] for h in merged.history["shot:b"]} == {"b"}
