@@ -10,7 +10,6 @@ import pytest
 
 from storyboard.testing import FakeScenario
 
-pytest_plugins = ["storyboard.testing.pytest_plugin"]
 
 @pytest.fixture
 def scenario_env(fake_scenario: FakeScenario, monkeypatch: pytest.MonkeyPatch) -> FakeScenario:

@@ -1,0 +1,3 @@
+"""Suite-wide fixtures: the fake Scenario server (`fake_scenario`) for every test folder."""
+
+pytest_plugins = ["storyboard.testing.pytest_plugin"]
