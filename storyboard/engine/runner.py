@@ -285,12 +285,12 @@ class Engine:
                 self._report_notices()
             try:
                 status = await p.poll(job)
-                delay = p.poll_interval
                 while status.state in ("queued", "running"):
                     self.reporter.job_progress(node.id, node.label, status.stage or status.state,
                                                status.progress)
-                    await self.sleep(delay * (0.8 + 0.4 * random.random()))
-                    delay = min(delay * 1.3, max(p.poll_interval, 10.0))
+                    # A steady, jittered cadence, as Scenario's own clients poll: a growing gap
+                    # only noticed finished jobs later and kept their slots busy meanwhile.
+                    await self.sleep(p.poll_interval * (0.8 + 0.4 * random.random()))
                     status = await p.poll(job)
                 if status.state == "failed":
                     raise NodeFailed(str(JobFailed(status.error or "the job failed", status.hint,
@@ -355,9 +355,9 @@ class Engine:
         return job
 
     async def _owned_jobs(self) -> set[str]:
-        """Job ids that other nodes or takes already own (journal, run index, lock), read once
-        per build and kept up to date: recovering a lost submission must never adopt one. The
-        provider is told too (`claim`), for the recovery it does inside `submit`."""
+        """Job ids that other nodes or takes already own (journal, run index, lock and its
+        history), read once per build and kept up to date: recovering a lost submission must
+        never adopt one. The provider is told too (`claim`), for its recovery inside `submit`."""
         async with self._owned_mutex:
             if self._owned is None:
                 ws = self.ws
@@ -366,6 +366,7 @@ class Engine:
                     jobs = {e.job for e in ws.journal.entries() if e.job}
                     jobs |= {r.job for r in ws.index.all() if r.job}
                     jobs |= {r.job for r in ws.lock.nodes.values() if r.job}
+                    jobs |= {r.job for h in ws.lock.history.values() for r in h if r.job}
                     return jobs
 
                 self._owned = await asyncio.to_thread(read)

@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+from storyboard.catalogue import load_catalogue
 from storyboard.errors import MediaError, ProviderError
 from storyboard.media import Ffmpeg
 from storyboard.providers.base import Fetched, InputFile, JobStatus, Request
@@ -72,9 +73,10 @@ class ScenarioProvider:
         self.estimates: JsonMap[float] = JsonMap(work / ESTIMATES_FILE, as_number)  # key -> cost
         self.notices: list[str] = []  # what the user should hear about (recovered jobs)
         self._costs: dict[str, float] = {}  # job id -> cost quoted at submission
-        self._claimed: set[str] = set()  # job ids already handed to a node
+        self._claimed: set[str] = set()  # job ids some node owns: never adopted by another
         self._verified: set[str] = set()  # asset ids seen alive in this process
         self._first_seen: dict[str, datetime] = {}
+        self._finished: dict[str, dict[str, Any]] = {}  # job id -> its successful poll answer
         self._checked = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._locks: dict[str, asyncio.Lock] = {}
@@ -230,6 +232,7 @@ class ScenarioProvider:
         prog = float(progress) if isinstance(progress, int | float) else None
         meta = _dict(job.get("metadata"))
         if status == "success":
+            self._finished[job_id] = job  # `fetch` needs nothing newer: one round trip less
             return JobStatus("done", 1.0, status)
         if status in FAILED:
             trace = job.get("traceId") or meta.get("traceId") or meta.get("trace_id") or ""
@@ -255,7 +258,7 @@ class ScenarioProvider:
 
     async def fetch(self, job_id: str, request: Request, workdir: Path) -> Fetched:
         await self._ready()
-        job = await self.client.get_job(job_id)
+        job = self._finished.pop(job_id, None) or await self.client.get_job(job_id)
         meta = _dict(job.get("metadata"))
         ids = meta.get("assetIds")
         if not isinstance(ids, list) or not ids or not isinstance(ids[0], str):
@@ -282,8 +285,16 @@ class ScenarioProvider:
         cost = float(cu) if isinstance(cu, int | float) and cu else self._costs.get(job_id, 0.0)
         return Fetched(dest, cost, asset_id)
 
-    async def find_job(self, request: Request, created_iso: str) -> str | None:
-        """The job an interrupted submission of `request` created, if Scenario has one."""
+    def claim(self, job_ids: Iterable[str]) -> None:
+        """Job ids other nodes or takes already own (the engine reads them from its journal,
+        run index and lock): recovering a lost submission never adopts one of them."""
+        self._claimed.update(job_ids)
+
+    async def find_job(self, request: Request, created_iso: str,
+                       exclude: Collection[str] = ()) -> str | None:
+        """The job an interrupted submission of `request` created, if Scenario has one that
+        no other node owns (`exclude`, and every job this provider handed out)."""
+        self._claimed.update(exclude)
         if self._missing(request):
             return None
         model_id = _model_id(request)
@@ -300,8 +311,12 @@ class ScenarioProvider:
 
     def _match(self, jobs: list[dict[str, Any]], model_id: str, body: Mapping[str, Any],
                near: datetime) -> str | None:
-        """The unclaimed job whose input is our body: exact matches first (the service may
-        add defaults to what it stores), then the one created closest to `near`."""
+        """The unclaimed job whose input is our body: an exact match first, else one whose
+        input only adds what the service fills in itself (a parameter at its default, or a
+        field that is no parameter of the model); among equals, the one created closest to
+        `near`. A job whose input sets a parameter we did not send is another request's."""
+        spec = load_catalogue().by_id(model_id)
+        params = spec.parameters if spec is not None else {}
         best: tuple[int, float, str] | None = None
         for job in jobs:
             job_id = job.get("jobId")
@@ -316,10 +331,12 @@ class ScenarioProvider:
                 continue
             if any(k not in given or given[k] != v for k, v in body.items()):
                 continue
-            extra = len(set(given) - set(body) - {"modelId"})
+            extra = set(given) - set(body) - {"modelId"}
+            if any(k in params and given[k] != params[k].default for k in extra):
+                continue
             created = _parse_time(job.get("createdAt"))
             distance = abs((created - near).total_seconds()) if created else float("inf")
-            rank = (extra, distance, job_id)
+            rank = (len(extra), distance, job_id)
             if best is None or rank < best:
                 best = rank
         return best[2] if best else None
