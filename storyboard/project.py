@@ -233,7 +233,8 @@ class Project:
                     f"the plan is estimated at {plan.estimate:g} credits, above --max-cost "
                     f"{max_cost:g}; nothing was submitted (raise --max-cost, or build fewer "
                     "targets)")
-            engine = Engine(self.ws, self.graph, prov, reporter, jobs=jobs, fail_fast=fail_fast)
+            engine = Engine(self.ws, self.graph, prov, reporter, jobs=jobs, fail_fast=fail_fast,
+                            max_cost=max_cost if prov.paid else None)
             order = [r.node for r in plan.nodes]
             assets = [n for n in self.order(self.target_ids(targets))
                       if self.graph.nodes[n].kind == "asset"]

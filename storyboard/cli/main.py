@@ -127,12 +127,17 @@ def _plan_text(plan: Plan) -> str:
         if n.kind == "frame" and n.status == "cached":
             continue
         cost = f"{n.estimate:g} CU" if n.estimate else ""
+        if n.estimate is None and n.model and n.status != "cached" and plan.provider != "preview":
+            cost = "? CU"
         model = n.model or n.kind
         reasons = "; ".join(r.text for r in n.reasons)
         lines.append(f"{n.status:8} {n.label:28} {model:32} {cost:>8}  {reasons}".rstrip())
+    unpriced = len(plan.unpriced) if plan.provider != "preview" else 0
+    more = (f" + {unpriced} node{'s' if unpriced != 1 else ''} priced once their inputs exist"
+            if unpriced else "")
     lines.append(f"{len(plan.to_run)} to run, {len(plan.nodes) - len(plan.to_run)} cached; "
-                 f"estimate {plan.estimate:g} CU; already paid for: {plan.paid_before:g} CU "
-                 f"(provider {plan.provider})")
+                 f"estimate {plan.estimate:g} CU{more}; already paid for: "
+                 f"{plan.paid_before:g} CU (provider {plan.provider})")
     return "\n".join(lines)
 
 
@@ -194,6 +199,8 @@ def build(targets: tuple[str, ...], file: Path, provider: str | None, profile: s
             if any(r.node == node.id and r.status in ("done", "cached") for r in summary.results):
                 assert node.cut is not None
                 click.echo(f"rendered {project.root / node.cut.output}")
+    if summary.refused:
+        click.get_current_context().exit(exit_codes.BUDGET)
     if summary.failed:
         click.get_current_context().exit(exit_codes.FAILED)
 

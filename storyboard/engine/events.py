@@ -24,6 +24,7 @@ class NodeResult:
     job: str | None = None
     error: str = ""
     elapsed: float = 0.0
+    refused: bool = False  # refused by --max-cost before anything was sent
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -62,6 +63,11 @@ class Plan:
         return sum(n.estimate or 0.0 for n in self.to_run)
 
     @property
+    def unpriced(self) -> list[PlannedNode]:
+        """Paid nodes to run whose price is unknown until their inputs exist."""
+        return [n for n in self.to_run if n.estimate is None and n.model is not None]
+
+    @property
     def paid_before(self) -> float:
         return sum(n.paid_before for n in self.nodes if n.status == "cached")
 
@@ -83,12 +89,16 @@ class Summary:
     def failed(self) -> list[NodeResult]:
         return [r for r in self.results if r.status == "failed"]
 
+    @property
+    def refused(self) -> list[NodeResult]:
+        return [r for r in self.results if r.refused]
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "done": self.count("done"), "cached": self.count("cached"),
             "failed": self.count("failed"), "skipped": self.count("skipped"),
             "spent": self.spent, "elapsed": round(self.elapsed, 3),
-            "interrupted": self.interrupted,
+            "interrupted": self.interrupted, "refused": len(self.refused),
             "failures": [{"node": r.node, "label": r.label, "error": r.error}
                          for r in self.failed],
         }

@@ -120,10 +120,15 @@ class NodeFailed(Exception):
         super().__init__(message)
 
 
+class NodeRefused(NodeFailed):
+    """Submitting this node would take the build past --max-cost: nothing was sent."""
+
+
 class Engine:
     def __init__(
         self, ws: Workspace, graph: Graph, provider: Provider, reporter: Reporter | None = None,
         *, jobs: int = 4, local_jobs: int | None = None, fail_fast: bool = False,
+        max_cost: float | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -134,6 +139,11 @@ class Engine:
         self.jobs = max(1, jobs)
         self.local_jobs = local_jobs or max(1, min(4, os.cpu_count() or 2))
         self.fail_fast = fail_fast
+        # Credits this build has committed to (estimates of what it submitted): the cap holds
+        # even for nodes whose price was unknown when the plan was made.
+        self.max_cost = max_cost
+        self.committed = 0.0
+        self._budget = asyncio.Lock()
         self.sleep = sleep
         self.clock = clock
         self.results: dict[str, NodeResult] = {}
@@ -227,7 +237,8 @@ class Engine:
                 cost, job = 0.0, None
         except NodeFailed as exc:
             return NodeResult(node.id, node.label, node.kind, "failed", error=str(exc),
-                              job=exc.job, elapsed=self.clock() - started)
+                              job=exc.job, elapsed=self.clock() - started,
+                              refused=isinstance(exc, NodeRefused))
         except (StoryboardError, OSError) as exc:
             return NodeResult(node.id, node.label, node.kind, "failed", error=_one_line(exc),
                               elapsed=self.clock() - started)
@@ -337,6 +348,7 @@ class Engine:
                     return str(found)
                 self.reporter.warning(f"{request.node.label}: an earlier submission did not "
                                       "reach the server; submitting now")
+        await self._commit_budget(request)
         entry = j.intent(key, request.node.id, self.provider.name)
         while True:
             try:
@@ -353,6 +365,22 @@ class Engine:
         j.submitted(entry, job)
         owned.add(job)
         return job
+
+    async def _commit_budget(self, request: Request) -> None:
+        """Refuse a submission that would take this build past --max-cost."""
+        if self.max_cost is None:
+            return
+        estimate = await self.provider.estimate(request)
+        async with self._budget:
+            if estimate is None:
+                raise NodeRefused("refused by --max-cost: the price of this job is unknown, "
+                                  "so the cap cannot be guaranteed (raise or drop --max-cost)")
+            if self.committed + estimate > self.max_cost + 1e-9:
+                raise NodeRefused(
+                    f"refused by --max-cost {self.max_cost:g}: this job costs {estimate:g} "
+                    f"credits and the build has committed {self.committed:g} already; nothing "
+                    "was submitted (raise --max-cost to go on)")
+            self.committed += estimate
 
     async def _owned_jobs(self) -> set[str]:
         """Job ids that other nodes or takes already own (journal, run index, lock and its

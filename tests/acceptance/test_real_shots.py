@@ -152,6 +152,19 @@ def test_max_cost_below_the_estimate_submits_nothing_and_above_it_builds(
     assert fake_scenario.counters.jobs_created == 3
 
 
+def test_max_cost_holds_for_nodes_priced_only_once_their_inputs_exist(
+        tmp_path: Path, photo: Path, fake_scenario: FakeScenario) -> None:
+    root = small_film(tmp_path, photo)
+    env = cli_env(fake_scenario)
+    r = run(storyboard(root, "--max-cost", "10"), env)  # the plan knows 8; the rest is unknown
+    assert r.code == 4, r
+    assert fake_scenario.counters.cu_charged <= 10
+    refused = [e for e in r.of("done") if e.get("refused")]
+    assert refused and "refused by --max-cost" in refused[0]["error"]
+    assert r.of("summary")[0]["refused"] >= 1
+    assert fake_scenario.counters.identical_submissions == 0
+
+
 def test_the_parallel_job_limit_makes_the_build_wait_not_fail(
         tmp_path: Path, fake_scenario: FakeScenario) -> None:
     shots = "".join(f"  s{i}:\n    generate: {{prompt: \"Shot number {i}\", duration: 5}}\n"
