@@ -1,5 +1,5 @@
 """`python -m storyboard` runs the command line."""
 
-from storyboard.cli.main import main
+from storyboard.cli.fast import main
 
 main()

@@ -15,6 +15,7 @@ from typing import Any
 
 import filelock
 
+from storyboard import stamp
 from storyboard.cache import Reason, why_stale
 from storyboard.engine import Engine, Plan, PlannedNode, Reporter, Summary, Workspace
 from storyboard.engine.events import PlanStatus
@@ -238,15 +239,34 @@ class Project:
             order = [r.node for r in plan.nodes]
             assets = [n for n in self.order(self.target_ids(targets))
                       if self.graph.nodes[n].kind == "asset"]
+            stamp.clear(self.ws.work)
             summary = asyncio.run(engine.run(assets + order))
             if push and remote is not None:
                 made = [r.output for r in summary.results if r.status == "done" and r.output]
                 self.pushed = push_objects(self.ws.store, remote, made, progress=progress)
+            if provider_obj is None and all(r.status in ("done", "cached")
+                                            for r in summary.results):
+                self._write_stamp(targets, provider, assets, summary)
             return summary
         finally:
             self.ws.remote = None
             self.ws.stat.save()
             lock.release()
+
+    def _write_stamp(self, targets: list[str] | tuple[str, ...], provider: str | None,
+                     assets: list[str], summary: Summary) -> None:
+        """Remember what this fully successful build read and wrote (see `storyboard.stamp`)."""
+        from storyboard import __version__
+
+        watched = [self.file, self.ws.lock.path]
+        watched += [self.root / p for a in assets if (p := self.graph.nodes[a].path)]
+        watched += [self.ws.store.path(r.output) for r in summary.results if r.output]
+        renders = [c.cut.output for c in self.graph.cuts()
+                   if c.cut is not None and any(r.node == c.id for r in summary.results)]
+        watched += [self.root / r for r in renders]
+        key = stamp.options_key(self.file, self.profile, provider, targets, __version__)
+        stamp.write(self.ws.work, key, self.file, watched, {"cached": len(summary.results)},
+                    renders)
 
     # -- remote cache -----------------------------------------------------------------------
     def remote_url(self) -> str | None:

@@ -15,7 +15,7 @@ import random
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -57,6 +57,9 @@ class Workspace:
     journal: Journal
     ffmpeg: Ffmpeg
     remote: ReadThrough | None = None  # a shared cache to fetch missing outputs from
+    # Records verified by `lookup` in this process, so the engine does not repeat the plan's
+    # reads; objects never leave the store mid-build (gc is not run during a build).
+    _found: dict[str, Record] = field(default_factory=dict)
 
     @classmethod
     def open(cls, root: Path, lock_path: Path, ffmpeg: Ffmpeg | None = None,
@@ -72,9 +75,21 @@ class Workspace:
             ffmpeg=ffmpeg or Ffmpeg(),
         )
 
+    def found(self, key: str) -> Record | None:
+        """A record `lookup` already verified in this process (the plan, before the engine)."""
+        return self._found.get(key)
+
     def lookup(self, key: str) -> Record | None:
         """A stored output for `key`: from the run index, else from the lock or its history
         (a fresh clone, an earlier take); an output missing here is read through the remote."""
+        if key in self._found:
+            return self._found[key]
+        rec = self._lookup(key)
+        if rec is not None:
+            self._found[key] = rec
+        return rec
+
+    def _lookup(self, key: str) -> Record | None:
         rec = self.index.get(key)
         if rec is None:
             rec = self.lock.find(key)
@@ -216,7 +231,7 @@ class Engine:
                               error="stopped after a failure (--fail-fast)")
         digests = {i: self.digests[i] for i in node.inputs}
         key = node_request_key(node, self.provider.name, digests)
-        rec = await asyncio.to_thread(self.ws.lookup, key)
+        rec = self.ws.found(key) or await asyncio.to_thread(self.ws.lookup, key)
         if rec is not None:
             try:
                 await self._record(node, key, rec.output, rec.cost, rec.job, digests, rec)
