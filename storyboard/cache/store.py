@@ -55,18 +55,18 @@ class ObjectStore:
                     fout.write(chunk)
                 fout.flush()
                 os.fsync(fout.fileno())
-            digest = h.hexdigest()
-            dst = self.path(digest)
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, dst)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
-            raise StoreError(f"cannot write to the cache at {self.root}: {exc.strerror} "
-                             "(free some disk space or run `storyboard gc`)") from None
+            raise self._write_error(exc) from None
+        digest = h.hexdigest()
+        self.adopt(tmp, digest)
         if move:
             src.unlink(missing_ok=True)
-        self.stat.remember(dst, digest)
         return digest
+
+    def _write_error(self, exc: OSError) -> StoreError:
+        return StoreError(f"cannot write to the cache at {self.root}: {exc.strerror} "
+                          "(free some disk space or run `storyboard gc`)")
 
     def adopt(self, tmp: Path, digest: str) -> None:
         """Move a file known to hash to `digest` (a verified download) into the store."""
@@ -76,8 +76,7 @@ class ObjectStore:
             os.replace(tmp, dst)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
-            raise StoreError(f"cannot write to the cache at {self.root}: {exc.strerror} "
-                             "(free some disk space or run `storyboard gc`)") from None
+            raise self._write_error(exc) from None
         self.stat.remember(dst, digest)
 
     def materialize(self, digest: str, dst: Path) -> None:

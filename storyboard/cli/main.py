@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,16 @@ PROVIDER_OPTION = click.option(
     help="preview (default: local, free), scenario (Luma via Scenario: paid), or "
     "package.module:factory for a provider of your own.",
 )
+
+
+
+
+def _target_options(f: Callable[..., None]) -> Callable[..., None]:
+    """TARGETS, -f, --provider, --profile and --json: what plan and status take."""
+    for decorate in (JSON_OPTION, PROFILE_OPTION, PROVIDER_OPTION, FILE_OPTION,
+                     click.argument("targets", nargs=-1)):
+        f = decorate(f)
+    return f
 
 
 class Ctx:
@@ -142,11 +153,7 @@ def _plan_text(plan: Plan) -> str:
 
 
 @cli.command()
-@click.argument("targets", nargs=-1)
-@FILE_OPTION
-@PROVIDER_OPTION
-@PROFILE_OPTION
-@JSON_OPTION
+@_target_options
 def plan(targets: tuple[str, ...], file: Path, provider: str | None, profile: str | None,
          as_json: bool) -> None:
     """Show every node: cached, to run or blocked, why, and the estimated cost. Runs nothing."""
@@ -206,11 +213,7 @@ def build(targets: tuple[str, ...], file: Path, provider: str | None, profile: s
 
 
 @cli.command()
-@click.argument("targets", nargs=-1)
-@FILE_OPTION
-@PROVIDER_OPTION
-@PROFILE_OPTION
-@JSON_OPTION
+@_target_options
 def status(targets: tuple[str, ...], file: Path, provider: str | None, profile: str | None,
            as_json: bool) -> None:
     """Offline: which nodes and cuts are stale relative to the lock and the cache, and why."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from storyboard.catalogue.models import seconds_of
 from storyboard.testing.images import decode_base64_image, is_image_data_url, sniff_image
 
 RULE_KINDS = ("requires", "requires_value", "forbids_with", "exclusive")
@@ -130,17 +131,6 @@ def load_models() -> Mapping[str, Model]:
     return models
 
 
-def seconds_of(value: Any) -> float | None:
-    """`"5s"` or `5` as seconds."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str) and value.endswith("s"):
-        try:
-            return float(value[:-1])
-        except ValueError:
-            return None
     return None
 
 
