@@ -40,6 +40,11 @@ HOMES = {
     "networkx": ("storyboard/graph/",),
     "yaml": ("storyboard/spec/", "storyboard/cache/lockfile.py"),
     "filelock": ("storyboard/project.py",),
+    "fsspec": ("storyboard/remote/",),
+    "s3fs": ("storyboard/remote/",),
+    "ruamel": ("storyboard/takes.py",),
+    "opentimelineio": ("storyboard/export/",),
+    "pydantic_settings": ("storyboard/settings.py",),
 }
 
 
