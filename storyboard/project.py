@@ -176,18 +176,22 @@ class Project:
 
     async def _estimate(self, plan: Plan, prov: Provider, digests: dict[str, str],
                         own: bool) -> Plan:
-        rows = []
-        try:
-            for row in plan.nodes:
-                if row.status == "cached" or row.estimate is not None:
-                    rows.append(row)
-                    continue
-                node = self.graph.nodes[row.node]
-                inputs = {i: InputFile(i, self._input_path(i, digests), digests.get(i, ""),
-                                       self.graph.nodes[i].media or "video")
-                          for i in node.inputs}
+        # Dry runs are independent reads: a few at a time keeps planning short for big films.
+        slots = asyncio.Semaphore(8)
+
+        async def price(row: PlannedNode) -> PlannedNode:
+            if row.status == "cached" or row.estimate is not None:
+                return row
+            node = self.graph.nodes[row.node]
+            inputs = {i: InputFile(i, self._input_path(i, digests), digests.get(i, ""),
+                                   self.graph.nodes[i].media or "video")
+                      for i in node.inputs}
+            async with slots:
                 cost = await prov.estimate(Request(node, row.key or "", node.body, inputs))
-                rows.append(_with(row, estimate=cost))
+            return _with(row, estimate=cost)
+
+        try:
+            rows = await asyncio.gather(*(price(r) for r in plan.nodes))
         finally:
             if own:
                 await prov.close()
