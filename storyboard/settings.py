@@ -32,6 +32,9 @@ class Settings(BaseSettings):
                                  validation_alias=AliasChoices("STORYBOARD_POLL_INTERVAL"))
     job_deadline: float = Field(default=3600.0, gt=0,
                                 validation_alias=AliasChoices("STORYBOARD_JOB_DEADLINE"))
+    # Seconds one HTTP request may go without progress (connecting is capped at 10 s).
+    http_timeout: float = Field(default=60.0, gt=0,
+                                validation_alias=AliasChoices("STORYBOARD_HTTP_TIMEOUT"))
     remote: str | None = Field(default=None, validation_alias=AliasChoices("STORYBOARD_REMOTE"))
 
     @classmethod

@@ -17,8 +17,8 @@ from types import TracebackType
 
 from storyboard.media import Ffmpeg
 from storyboard.testing.clips import ClipCache
-from storyboard.testing.faults import DEFAULT_FAULT_KINDS, Fault, FaultPlan
-from storyboard.testing.server import FakeHTTPServer, ServerConfig
+from storyboard.testing.faults import DEFAULT_FAULT_KINDS, Fault, FaultPlan, applies, as_fault
+from storyboard.testing.server import ROUTES, FakeHTTPServer, ServerConfig
 from storyboard.testing.state import Counters, FakeState, JobSnapshot
 
 
@@ -180,7 +180,8 @@ class FakeScenario:
         slow_seconds: float | None = None,
         rate_limit_seconds: float | None = None,
     ) -> None:
-        """Change random faults; None keeps a value, `routes=()` means every API route."""
+        """Change random faults; None keeps a value, `routes=()` means every API route (name
+        storage routes, e.g. `storage_get`, to fault them too)."""
         self._faults.configure(rate=rate, kinds=kinds, routes=routes, seed=seed)
         if slow_seconds is not None:
             self._config.slow_seconds = slow_seconds
@@ -189,8 +190,19 @@ class FakeScenario:
 
     def script_faults(self, faults: Iterable[Fault | str]) -> None:
         """Queue faults for the next matching requests: `"500"` hits the next API request,
-        `"generate:drop_after_create"` or `Fault("drop", "get_job")` the next of that route."""
-        self._faults.script(faults)
+        `"generate:drop_after_create"` or `Fault("drop", "get_job")` the next of that route,
+        `"storage_get:truncated"` the next download. The kinds and the routes each can hit are
+        listed in `storyboard.testing.faults`; a fault that can never happen is refused."""
+        items = [as_fault(f) for f in faults]
+        api = {r.name: r.api for r in ROUTES}
+        for f in items:
+            if f.route is None:
+                continue
+            if f.route not in api:
+                raise ValueError(f"unknown route {f.route!r}; choose from {', '.join(api)}")
+            if not applies(f.kind, f.route, api[f.route]):
+                raise ValueError(f"a {f.kind!r} fault cannot happen on route {f.route!r}")
+        self._faults.script(items)
 
     def clear_faults(self) -> None:
         self._faults.clear()

@@ -2,7 +2,30 @@
 scripted queue consumed by the next matching requests.
 
 Thread-safe and seeded, so a test that sends requests in order sees the same faults every run.
-The server (`server.py`) asks `FaultPlan.draw(route)` once per request and acts on the answer.
+The server (`server.py`) asks `FaultPlan.draw(route, api, dry_run)` once per request and acts on
+the answer.
+
+Fault kinds (`FAULT_KINDS`) and the routes each one can hit (route names: `server.ROUTE_NAMES`):
+
+    500                 any route      a JSON error body with a trace id
+    html502             any route      a gateway's HTML 502 page
+    429                 any route      "Too many requests", `remainingSeconds` in the body
+    drop                any route      the connection closes before anything is done
+    slow                any route      the answer waits `slow_seconds` (a very slow server)
+    truncated           all but        the answer announces N bytes in Content-Length, sends N/2
+                        storage_put    and closes; a submission has created its job first
+    drop_after_create   generate*      the job is created and charged, then the connection drops
+    never_finishes      generate*,     the job created (generate) or polled (get_job) stays
+                        get_job        `in-progress` for ever; its result never appears
+    html_json           API routes     200 with an HTML page instead of JSON (nothing is done)
+    oversize            storage_get    the file plus junk bytes, with a matching Content-Length:
+                                       larger than the asset's `properties.size`
+    wrong_type          storage_get    200 `text/html` with an HTML page instead of the file
+
+* a paid submission only: a dry run creates no job, so such a scripted fault waits for the next
+paid one. A scripted fault without a route waits for the next API request it applies to
+(`oversize` and `wrong_type`: the next download). Random faults hit API routes, and storage
+routes only when `routes` names them.
 """
 
 from __future__ import annotations
@@ -13,13 +36,27 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-FaultKind = Literal["500", "html502", "429", "drop", "drop_after_create", "slow"]
+FaultKind = Literal["500", "html502", "429", "drop", "drop_after_create", "slow", "oversize",
+                    "wrong_type", "truncated", "html_json", "never_finishes"]
 FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 # Random faults default to every kind that a client must survive quickly; "slow" is opt-in.
 DEFAULT_FAULT_KINDS: tuple[FaultKind, ...] = ("500", "html502", "429", "drop", "drop_after_create")
-# Only a submission can be created and then lost.
-SUBMIT_ONLY: frozenset[str] = frozenset({"drop_after_create"})
+# Kinds a client should get through by retrying (or, for a submission, by finding its job).
+TRANSIENT_FAULT_KINDS: tuple[FaultKind, ...] = (*DEFAULT_FAULT_KINDS, "truncated", "html_json",
+                                                "oversize", "wrong_type")
 SUBMIT_ROUTE = "generate"
+DOWNLOAD_ROUTE = "storage_get"
+_DOWNLOAD_ONLY: frozenset[str] = frozenset({DOWNLOAD_ROUTE})
+# Where a kind can happen, when not everywhere.
+_ONLY_ON: dict[str, frozenset[str]] = {
+    "drop_after_create": frozenset({SUBMIT_ROUTE}),  # only a submission is created, then lost
+    "never_finishes": frozenset({SUBMIT_ROUTE, "get_job"}),
+    "oversize": _DOWNLOAD_ONLY,
+    "wrong_type": _DOWNLOAD_ONLY,
+}
+_PAID_ONLY: frozenset[str] = frozenset({"drop_after_create", "never_finishes"})  # on generate
+_API_ONLY: frozenset[str] = frozenset({"html_json"})
+_NO_BODY_ROUTES: frozenset[str] = frozenset({"storage_put"})  # nothing to truncate
 
 
 @dataclass(frozen=True)
@@ -46,8 +83,20 @@ def as_fault(item: Fault | str) -> Fault:
     return Fault(_check_kind(kind), route or None)
 
 
-def applies(kind: str, route: str) -> bool:
-    return kind not in SUBMIT_ONLY or route == SUBMIT_ROUTE
+def applies(kind: str, route: str, api: bool = True, dry_run: bool = False) -> bool:
+    """Whether a fault of this kind can happen on this route (see the table above)."""
+    only = _ONLY_ON.get(kind)
+    if only is not None:
+        return route in only and not (dry_run and kind in _PAID_ONLY)
+    if kind in _API_ONLY:
+        return api
+    return not (kind == "truncated" and route in _NO_BODY_ROUTES)
+
+
+def _unrouted(kind: str, route: str, api: bool, dry_run: bool) -> bool:
+    """A scripted fault without a route: the next API request it applies to (a download for
+    the download-only kinds)."""
+    return applies(kind, route, api, dry_run) and (api or _ONLY_ON.get(kind) == _DOWNLOAD_ONLY)
 
 
 class FaultPlan:
@@ -104,18 +153,22 @@ class FaultPlan:
         with self._lock:
             return tuple(self._script)
 
-    def draw(self, route: str, api: bool) -> FaultKind | None:
-        """The fault for this request, if any. Random faults only hit API routes (not storage)."""
+    def draw(self, route: str, api: bool, dry_run: bool = False) -> FaultKind | None:
+        """The fault for this request, if any. Random faults hit API routes, and storage routes
+        only when `routes` names them."""
         with self._lock:
             for i, f in enumerate(self._script):
-                if applies(f.kind, route) and (f.route == route or (f.route is None and api)):
+                if (f.route == route and applies(f.kind, route, api, dry_run)) or (
+                        f.route is None and _unrouted(f.kind, route, api, dry_run)):
                     del self._script[i]
                     return f.kind
-            if not api or self._rate <= 0.0:
+            if self._rate <= 0.0:
+                return None
+            if self._routes is None and not api:
                 return None
             if self._routes is not None and route not in self._routes:
                 return None
             if self._rng.random() >= self._rate:
                 return None
-            kinds = [k for k in self._kinds if applies(k, route)]
+            kinds = [k for k in self._kinds if applies(k, route, api, dry_run)]
             return self._rng.choice(kinds) if kinds else None

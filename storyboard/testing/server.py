@@ -129,7 +129,8 @@ class _Handler(BaseHTTPRequestHandler):
             if route is None:
                 self._drain()
                 raise Rejected(404, f"No route for {method} {path}")
-            fault = self.server.faults.draw(route.name, route.api)
+            dry_run = route.name == "generate" and query.get("dryRun", "").lower() == "true"
+            fault = self.server.faults.draw(route.name, route.api, dry_run)
             if fault is not None:
                 state.count_fault(fault)
                 if self._answer_fault(fault):
@@ -137,7 +138,7 @@ class _Handler(BaseHTTPRequestHandler):
             if route.api:
                 self._api(route, params, query, fault)
             else:
-                self._storage(route, params, query, path)
+                self._storage(route, params, query, path, fault)
         except (_Drop, BrokenPipeError, ConnectionResetError):
             self.close_connection = True
         except Rejected as e:
@@ -154,8 +155,8 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "slow":
             self.server.stopping.wait(cfg.slow_seconds)
             return False
-        if fault == "drop_after_create":
-            return False  # the generate handler creates the job first
+        if fault in _HANDLED_LATER:
+            return False  # the route's handler acts on it (see `_api` and `_storage`)
         self._drain()
         if fault == "drop":
             raise _Drop
@@ -165,6 +166,11 @@ class _Handler(BaseHTTPRequestHandler):
             html = b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>" \
                 b"502 Bad Gateway</h1></center></body></html>\n"
             self._send(502, html, "text/html")
+        elif fault == "html_json":  # a proxy's page where the API's JSON should be
+            self._send(200, _page("Scenario", "Loading your workspace&hellip;"), "text/html")
+        elif fault == "wrong_type":  # a storage error page served with a 200
+            self._send(200, _page("Access denied", "You do not have access to this file."),
+                       "text/html; charset=utf-8")
         elif fault == "429":
             self._error(429, "Too many requests", {
                 "remainingSeconds": cfg.rate_limit_seconds,
@@ -195,14 +201,19 @@ class _Handler(BaseHTTPRequestHandler):
         if route.name == "generate":
             dry_run = query.get("dryRun", "").lower() == "true"
             status, payload = state.submit(params["model_id"], body, dry_run)
+            if not dry_run and fault == "never_finishes":
+                state.stall_job(payload["job"]["jobId"])
             if fault == "drop_after_create" and not dry_run:
                 raise _Drop  # created and charged, but the client never hears of it
         else:
+            if fault == "never_finishes" and route.name == "get_job":
+                state.stall_job(params["job_id"])
             payload = handlers[route.name]()
-        self._json(status, payload)
+        self._json(status, payload, truncated=fault == "truncated")
 
     def _storage(
-        self, route: Route, params: dict[str, str], query: dict[str, str], path: str
+        self, route: Route, params: dict[str, str], query: dict[str, str], path: str,
+        fault: FaultKind | None,
     ) -> None:
         state = self.server.state
         if self.headers.get("Authorization"):
@@ -218,13 +229,24 @@ class _Handler(BaseHTTPRequestHandler):
         state.check_signature("GET", path, query)
         asset, file = state.asset_file(params["asset_id"])
         size = file.stat().st_size
+        junk = _junk(max(1024, size // 8)) if fault == "oversize" else b""
+        length = size + len(junk)
+        # "truncated": announce every byte, send half, then hang up.
+        left = length // 2 if fault == "truncated" else length
         self.send_response(200)
         self.send_header("Content-Type", asset.mime_type)
-        self.send_header("Content-Length", str(size))
+        self.send_header("Content-Length", str(length))
         self.end_headers()
         with file.open("rb") as f:
-            while chunk := f.read(CHUNK):
+            while left > 0 and (chunk := f.read(min(CHUNK, left))):
                 self.wfile.write(chunk)
+                left -= len(chunk)
+        if left > 0 and junk:
+            self.wfile.write(junk[:left])
+            left -= min(left, len(junk))
+        if fault == "truncated":
+            self.wfile.flush()
+            raise _Drop
 
     def _put_part(self, params: dict[str, str], query: dict[str, str], path: str) -> None:
         state = self.server.state
@@ -299,8 +321,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._drained = True
         return self.rfile.read(length) if length else b""
 
-    def _json(self, status: int, payload: dict[str, Any]) -> None:
-        self._send(status, json.dumps(payload).encode(), "application/json")
+    def _json(self, status: int, payload: dict[str, Any], truncated: bool = False) -> None:
+        self._send(status, json.dumps(payload).encode(), "application/json", truncated)
 
     def _error(
         self, status: int, reason: str, extra: dict[str, Any] | None = None, xml: bool = False
@@ -319,12 +341,35 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._json(status, {"reason": reason, "trace_id": tid, **(extra or {})})
 
-    def _send(self, status: int, body: bytes, content_type: str) -> None:
+    def _send(self, status: int, body: bytes, content_type: str, truncated: bool = False
+              ) -> None:
+        """Answer with `body`; `truncated` sends its first half only, then hangs up."""
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        if truncated:
+            self.wfile.write(body[:len(body) // 2])
+            self.wfile.flush()
+            raise _Drop
         self.wfile.write(body)
+
+
+# Faults the route handlers act on themselves, after the request has been handled (or while
+# answering it).
+_HANDLED_LATER: frozenset[FaultKind] = frozenset(
+    {"drop_after_create", "never_finishes", "truncated", "oversize"})
+
+
+def _page(title: str, text: str) -> bytes:
+    return (f"<!DOCTYPE html>\n<html><head><title>{title}</title></head><body><h1>{title}</h1>"
+            f"<p>{text}</p></body></html>\n").encode()
+
+
+def _junk(n: int) -> bytes:
+    """Bytes that belong to no file: what a confused cache or proxy appends."""
+    pattern = b"<junk appended by the fake storage server>\n"
+    return (pattern * (n // len(pattern) + 1))[:n]
 
 
 def _parse_json(raw: bytes) -> Any:

@@ -100,6 +100,7 @@ class _Job:
     latency: float
     asset_id: str
     moderated: str | None  # the word that fails the job
+    stuck: bool = False  # a "never_finishes" fault: in progress for ever
 
 
 @dataclass
@@ -219,6 +220,8 @@ class FakeState:
             ("pending", c), ("queued", c + 0.1 * lat), ("in-progress", c + 0.2 * lat),
             (final, c + lat),
         ]  # fmt: skip
+        if job.stuck:
+            marks.pop()  # the job never gets past in-progress
         reached = [m for m in marks if m[1] <= now] or [marks[0]]
         if lat <= 0:
             reached = [marks[0], marks[-1]]
@@ -227,13 +230,15 @@ class FakeState:
         if status in ("success", "failure"):
             progress = 1.0
         elif status == "in-progress":
-            progress = min(0.99, max(0.0, (now - (c + 0.2 * lat)) / (0.8 * lat)))
+            # A stuck job still looks alive: its progress creeps up, never to the end.
+            cap = 0.95 if job.stuck else 0.99
+            progress = min(cap, max(0.0, (now - (c + 0.2 * lat)) / (0.8 * lat or 1.0)))
         else:
             progress = 0.0
         return _Timeline(status, round(progress, 3), history)
 
     def _active_jobs(self, now: float) -> int:
-        return sum(1 for j in self._jobs.values() if now < j.created + j.latency)
+        return sum(1 for j in self._jobs.values() if j.stuck or now < j.created + j.latency)
 
     def _job_json(self, job: _Job, now: float) -> dict[str, Any]:
         tl = self._timeline(job, now)
@@ -279,7 +284,7 @@ class FakeState:
             limit = self.max_parallel_jobs
             if limit is not None and active >= limit:
                 ends = sorted(j.created + j.latency for j in self._jobs.values()
-                              if now < j.created + j.latency)  # fmt: skip
+                              if not j.stuck and now < j.created + j.latency)  # fmt: skip
                 wait = max(0.001, math.ceil((ends[0] - now) * 1000) / 1000) if ends else 1.0
                 raise Rejected(
                     429, "Too many parallel jobs", remainingSeconds=wait,
@@ -320,6 +325,18 @@ class FakeState:
             if job is None:
                 raise Rejected(404, f"Job {job_id} not found")
             return {"job": self._job_json(job, self.clock())}
+
+    def stall_job(self, job_id: str) -> None:
+        """A "never_finishes" fault: a job not yet finished stays in progress for ever and its
+        result never appears. A finished job (or an unknown id) is left alone."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None or job.stuck or self.clock() >= job.created + job.latency:
+                return
+            job.stuck = True
+            asset = self._assets.get(job.asset_id)
+            if asset is not None:
+                asset.ready_at = math.inf
 
     def job_action(self, job_id: str, body: Any) -> dict[str, Any]:
         with self._lock:

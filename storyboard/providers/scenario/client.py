@@ -43,7 +43,9 @@ PART_BYTES = 5 * MIB  # S3's floor for every part but the last
 MAX_PARTS = 10_000
 IMAGE_JSON_LIMIT = 6 * 1000 * 1000  # POST /assets takes images under 6 MB
 MAX_DOWNLOAD_BYTES = 4 * 1024 * MIB  # no Luma clip comes near this; a bigger body is a bug
-DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+HTTP_TIMEOUT = 60.0  # seconds without progress (connect, send, a read) before a request fails
+CONNECT_TIMEOUT = 10.0
+DEFAULT_TIMEOUT = httpx.Timeout(HTTP_TIMEOUT, connect=CONNECT_TIMEOUT)
 DEFAULT_RATE_WAIT = 5.0
 USER_AGENT = "storyboard (+https://github.com/storyboard)"
 
@@ -163,7 +165,7 @@ class ScenarioClient:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
-        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,  # seconds: connect is capped at 10
         retry: RetryPolicy | None = None,
         rng: random.Random | None = None,
         part_bytes: int = PART_BYTES,
@@ -175,7 +177,8 @@ class ScenarioClient:
         self._auth = httpx.BasicAuth(api_key, api_secret)
         self._transport = transport
         self._sleep = sleep
-        self._timeout = timeout
+        self._timeout = timeout if isinstance(timeout, httpx.Timeout) else \
+            httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout))
         self.retry = retry or RetryPolicy()
         self._rng = rng or random.Random()
         self.part_bytes = max(part_bytes, PART_BYTES)
@@ -271,14 +274,12 @@ class ScenarioClient:
                 raise _translate_transport(exc, what) from exc
             if not resp.is_success:
                 raise _translate_status(resp, what)
-            try:
-                data = resp.json()
-            except ValueError:
-                data = None
+            data = _json_or_none(resp)
             if not isinstance(data, dict):
+                # A proxy or gateway page where the API's JSON should be: worth another try.
                 raise ScenarioUnavailable(
-                    f"{what}: Scenario answered {resp.status_code} with a body that is not a "
-                    "JSON object", may_have_arrived=True, status=resp.status_code)
+                    f"{what}: Scenario answered {resp.status_code} with {_body_kind(resp)} "
+                    "instead of a JSON object", may_have_arrived=True, status=resp.status_code)
             return resp.status_code, data
 
         return await self._retrying(what, once, paid=paid)
@@ -467,8 +468,12 @@ class ScenarioClient:
 
     @_session
     async def download(self, asset_id: str, dest: Path) -> int:
-        """Stream an asset to `dest` through a fresh signed URL, with no Authorization header;
-        the byte count is checked against the asset's size and a cap."""
+        """Stream an asset to `dest` through a fresh signed URL, with no Authorization header.
+
+        The answer must be of the asset's kind (an HTML page is not a clip), and its length
+        exactly the asset's announced size (and under a cap). A wrong type, a wrong length or a
+        body cut short is retried like any transient failure, then reported; `dest` only ever
+        appears complete."""
         what = f"downloading {asset_id}"
         for refreshed in (False, True):
             info = await self.asset(asset_id)
@@ -478,17 +483,19 @@ class ScenarioClient:
             props = info.get("properties")
             size = props.get("size") if isinstance(props, dict) else None
             expected = int(size) if isinstance(size, int | float) and size > 0 else None
+            mime = info.get("mimeType")
+            wanted = mime if isinstance(mime, str) and "/" in mime else None
             try:
-                return await self._retrying(
-                    what, functools.partial(self._download_once, url, dest, expected, what))
+                return await self._retrying(what, functools.partial(
+                    self._download_once, url, dest, expected, wanted, what))
             except _UrlRefused:
                 if refreshed:
                     raise ProviderError(f"{what}: the signed URL was refused even when fresh; "
                                         "try again later") from None
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _download_once(self, url: str, dest: Path, expected: int | None, what: str
-                             ) -> int:
+    async def _download_once(self, url: str, dest: Path, expected: int | None,
+                             wanted: str | None, what: str) -> int:
         _, storage = await self._clients()
         cap = self.max_download_bytes
         tmp = dest.with_name(f".{dest.name}.part{os.getpid()}")
@@ -500,16 +507,25 @@ class ScenarioClient:
                 if not resp.is_success:
                     await resp.aread()
                     raise _translate_status(resp, what)
-                declared = resp.headers.get("Content-Length")
-                if declared and declared.isdigit() and int(declared) > cap:
-                    raise ProviderError(f"{what}: the file is {int(declared)} bytes, above the "
+                _check_served_type(resp, wanted, what)
+                declared = _declared_length(resp)
+                if declared is not None and declared > cap:
+                    raise ProviderError(f"{what}: the file is {declared} bytes, above the "
                                         f"{cap} byte limit for one clip")
+                if declared is not None and expected is not None and declared != expected:
+                    raise ScenarioUnavailable(
+                        f"{what}: the storage server offers {declared} bytes but the asset is "
+                        f"{expected} bytes", may_have_arrived=True)
                 with tmp.open("wb") as f:
                     async for chunk in resp.aiter_bytes(1 << 20):
                         got += len(chunk)
-                        if got > cap or (expected is not None and got > expected):
-                            raise ProviderError(f"{what}: the file is larger than announced "
-                                                f"({expected or cap} bytes)")
+                        if got > cap:
+                            raise ProviderError(f"{what}: the file is larger than the {cap} "
+                                                "byte limit for one clip")
+                        if expected is not None and got > expected:
+                            raise ScenarioUnavailable(
+                                f"{what}: the storage server sent more than the {expected} "
+                                "bytes the asset has", may_have_arrived=True)
                         f.write(chunk)
         except httpx.RequestError as exc:
             tmp.unlink(missing_ok=True)
@@ -519,8 +535,8 @@ class ScenarioClient:
             raise
         if expected is not None and got != expected:
             tmp.unlink(missing_ok=True)
-            raise ScenarioUnavailable(f"{what}: got {got} of {expected} bytes",
-                                      may_have_arrived=True)
+            raise ScenarioUnavailable(f"{what}: the download stopped after {got} of {expected} "
+                                      "bytes", may_have_arrived=True)
         os.replace(tmp, dest)
         return got
 
@@ -564,12 +580,58 @@ def _translate_status(resp: httpx.Response, what: str) -> ProviderError | Creden
                     status=status)
 
 
+def _json_or_none(resp: httpx.Response) -> Any:
+    """The parsed JSON body, or None when it is not JSON (HTML, XML, cut short, absurdly
+    nested: a hostile or broken answer never becomes a crash)."""
+    try:
+        return resp.json()
+    except (ValueError, RecursionError):
+        return None
+
+
+def _media_type(resp: httpx.Response) -> str:
+    return str(resp.headers.get("Content-Type", "")).split(";")[0].strip().lower()
+
+
+def _body_kind(resp: httpx.Response) -> str:
+    kind = _media_type(resp)
+    if "html" in kind or resp.content.lstrip()[:1] == b"<":
+        return f"an HTML page ({kind or 'no content type'})"
+    return f"a body that is not JSON ({kind or 'no content type'})"
+
+
+# Generic binary types storage may serve any file as (S3's default for an untyped object).
+_ANY_BINARY = frozenset({"", "application/octet-stream", "binary/octet-stream"})
+
+
+def _check_served_type(resp: httpx.Response, wanted: str | None, what: str) -> None:
+    """A download must be of the asset's kind (video/... for a clip): an HTML or JSON page
+    served with a 200 is an error page from a proxy or storage, worth another try."""
+    served = _media_type(resp)
+    if served in _ANY_BINARY or (wanted is not None and served == wanted.lower()):
+        return
+    major = wanted.split("/")[0].lower() if wanted else ""
+    ok = served.startswith(f"{major}/") if major else \
+        served.split("/")[0] in ("video", "audio", "image")
+    if ok:
+        return
+    page = " (an HTML page: an error or sign-in page, not the file)" if "html" in served else ""
+    raise ScenarioUnavailable(
+        f"{what}: the storage server answered with {served}{page} where "
+        f"{wanted or 'a media file'} was expected", may_have_arrived=True)
+
+
+def _declared_length(resp: httpx.Response) -> int | None:
+    """Content-Length when it counts the bytes we will read (not a compressed size)."""
+    if resp.headers.get("Content-Encoding", "identity").strip().lower() != "identity":
+        return None
+    declared = resp.headers.get("Content-Length", "").strip()
+    return int(declared) if declared.isdigit() else None
+
+
 def _error_body(resp: httpx.Response) -> tuple[str, str, dict[str, Any]]:
     """(reason, trace id, JSON body) of an error answer; HTML or XML bodies are summarised."""
-    try:
-        data = resp.json()
-    except ValueError:
-        data = None
+    data = _json_or_none(resp)
     trace = resp.headers.get("x-trace-id", "")
     if isinstance(data, dict):
         reason = data.get("reason") or data.get("message") or data.get("error") or ""

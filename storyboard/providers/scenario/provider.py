@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from storyboard.catalogue import load_catalogue
-from storyboard.errors import MediaError, ProviderError
+from storyboard.errors import MediaError, ProviderError, TransientError
 from storyboard.media import Ffmpeg
 from storyboard.providers.base import Fetched, InputFile, JobStatus, Request
 from storyboard.providers.scenario.client import (
@@ -33,6 +33,7 @@ from storyboard.settings import Settings
 REF_KEY = "$ref"
 ASSETS_FILE = "scenario-assets.json"
 ESTIMATES_FILE = "scenario-estimates.json"
+OVERDUE_FILE = "scenario-overdue.json"
 # Jobs are looked for from a little before the journal's intent: clocks differ between us and
 # the service, and the intent is written just before the request leaves.
 FIND_MARGIN = timedelta(minutes=2)
@@ -71,9 +72,12 @@ class ScenarioProvider:
         self.clock = clock
         self.assets: JsonMap[str] = JsonMap(work / ASSETS_FILE, as_text)  # digest -> asset id
         self.estimates: JsonMap[float] = JsonMap(work / ESTIMATES_FILE, as_number)  # key -> cost
+        # key -> its job that passed the deadline: resumed by the next submit, never re-paid
+        self.overdue: JsonMap[str] = JsonMap(work / OVERDUE_FILE, as_text)
         self.notices: list[str] = []  # what the user should hear about (recovered jobs)
         self._costs: dict[str, float] = {}  # job id -> cost quoted at submission
-        self._claimed: set[str] = set()  # job ids some node owns: never adopted by another
+        self._claimed: set[str] = set(self.overdue.values())  # owned: never adopted by another
+        self._keys: dict[str, str] = {}  # job id -> request key, for jobs submitted here
         self._verified: set[str] = set()  # asset ids seen alive in this process
         self._first_seen: dict[str, datetime] = {}
         self._finished: dict[str, dict[str, Any]] = {}  # job id -> its successful poll answer
@@ -87,7 +91,8 @@ class ScenarioProvider:
         when the key or secret is missing."""
         settings = Settings.load(project_root)
         key, secret = settings.credentials()
-        client = ScenarioClient(settings.scenario_base_url, key, secret)
+        client = ScenarioClient(settings.scenario_base_url, key, secret,
+                                timeout=settings.http_timeout)
         return cls(client, ws.work, ws.ffmpeg, poll_interval=settings.poll_interval,
                    job_deadline=settings.job_deadline)
 
@@ -194,6 +199,14 @@ class ScenarioProvider:
 
     async def submit(self, request: Request) -> str:
         model_id = _model_id(request)
+        late = self.overdue.get(request.key) if request.key else None
+        if late is not None:
+            self._keys[late] = request.key
+            self._claimed.add(late)
+            self.notices.append(f"{request.node.label}: resuming job {late}, which had not "
+                                "finished by the deadline in an earlier build (not submitted "
+                                "again)")
+            return late
         await self._ready()
         body = await self._body(request, upload=True)
         assert body is not None
@@ -213,6 +226,8 @@ class ScenarioProvider:
                 job_id, cost = found, 0.0
             self._claimed.add(job_id)
         self._costs[job_id] = cost
+        if request.key:
+            self._keys[job_id] = request.key
         return job_id
 
     async def _recover(self, model_id: str, body: Mapping[str, Any], sent_at: datetime
@@ -225,30 +240,51 @@ class ScenarioProvider:
         return self._match(jobs, model_id, body, sent_at)
 
     async def poll(self, job_id: str) -> JobStatus:
+        """The job's state. Past `job_deadline` the job is given up on for this build, but
+        never forgotten: a job submitted here is remembered by request key (`overdue`) before
+        it is reported failed, so the next build's submit resumes it; a job the engine resumed
+        from its journal raises instead, which keeps it in the journal. Either way a rebuild
+        polls the same job and never pays for the request again."""
         await self._ready()
-        job = await self.client.get_job(job_id)
+        try:
+            job = await self.client.get_job(job_id)
+        except TransientError as exc:
+            raise TransientError(f"{exc}; job {job_id} is kept: build again to resume polling "
+                                 "it (it is not submitted again)") from exc
         status = str(job.get("status") or "")
         progress = job.get("progress")
         prog = float(progress) if isinstance(progress, int | float) else None
         meta = _dict(job.get("metadata"))
         if status == "success":
             self._finished[job_id] = job  # `fetch` needs nothing newer: one round trip less
+            self._settled(job_id)
             return JobStatus("done", 1.0, status)
         if status in FAILED:
+            self._settled(job_id)
             trace = job.get("traceId") or meta.get("traceId") or meta.get("trace_id") or ""
             return JobStatus("failed", prog, status,
                              error=str(meta.get("error") or f"the job ended as {status}"),
                              hint=str(meta.get("hint") or ""), trace_id=str(trace))
         age = self._age(job_id, job)
         if age > self.job_deadline:
-            return JobStatus("failed", prog, status,
-                             error=f"job {job_id} did not finish within {self.job_deadline:g} s "
-                             f"(still {status or 'unknown'})",
-                             hint="Scenario may be overloaded; build again later to resume "
-                             "polling it, or raise STORYBOARD_JOB_DEADLINE")
+            error = (f"job {job_id} did not finish within {self.job_deadline:g} s "
+                     f"(still {status or 'unknown'})")
+            hint = ("Scenario may be overloaded; build again later to resume polling it (it is "
+                    "not submitted again), or raise STORYBOARD_JOB_DEADLINE")
+            key = self._keys.get(job_id)
+            if key is None:
+                raise TransientError(f"{error}; {hint}")
+            self.overdue.put(key, job_id)
+            return JobStatus("failed", prog, status, error=error, hint=hint)
         if status in QUEUED:
             return JobStatus("queued", None, status)
         return JobStatus("running", prog, status or "unknown")
+
+    def _settled(self, job_id: str) -> None:
+        """The job ended: an overdue record of it has done its work."""
+        key = self._keys.get(job_id)
+        if key is not None and self.overdue.get(key) == job_id:
+            self.overdue.drop(key)
 
     def _age(self, job_id: str, job: Mapping[str, Any]) -> float:
         created = _parse_time(job.get("createdAt"))
@@ -266,7 +302,11 @@ class ScenarioProvider:
                                 "to retry fetching it")
         asset_id = ids[0]
         dest = workdir / f"{job_id}.mp4"
-        await self.client.download(asset_id, dest)
+        try:
+            await self.client.download(asset_id, dest)
+        except TransientError as exc:
+            raise TransientError(f"{exc}; job {job_id} finished and is kept: build again to "
+                                 "download its result (it is not submitted again)") from exc
         try:
             info = await asyncio.to_thread(self.ffmpeg.probe, dest)
         except MediaError as exc:

@@ -2,8 +2,10 @@
 
 `scenario-assets.json` maps a file's content digest to the Scenario asset holding it (so a file
 is uploaded once, ever); `scenario-estimates.json` maps a request key to its dry-run cost (so
-re-planning is free). Neither holds credentials or URLs. Writes are atomic (temp file + rename)
-and merge with what is on disk, so two commands never erase each other's entries.
+re-planning is free); `scenario-overdue.json` maps a request key to its job that passed the
+deadline (so a rebuild resumes it instead of paying again). None holds credentials or URLs.
+Writes are atomic (temp file + rename) and merge with what is on disk, so two commands never
+erase each other's entries.
 """
 
 from __future__ import annotations
@@ -51,6 +53,9 @@ class JsonMap(Generic[V]):
 
     def get(self, key: str) -> V | None:
         return self._data.get(key)
+
+    def values(self) -> list[V]:
+        return list(self._data.values())
 
     def put(self, key: str, value: V) -> None:
         self._data = {**self._read(), **self._data, key: value}
