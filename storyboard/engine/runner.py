@@ -328,9 +328,7 @@ class Engine:
                     digest = await asyncio.to_thread(self.ws.store.put, fetched.path, move=True)
             except NodeFailed:
                 if p.paid:
-                    entry = self.ws.journal.get(key)
-                    if entry is not None:
-                        self.ws.journal.forget(key)
+                    self.ws.journal.forget(key)  # the job ended: nothing left to resume
                 raise
             except ProviderError as exc:
                 raise NodeFailed(_one_line(exc), job) from None
