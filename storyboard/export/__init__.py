@@ -1,11 +1,21 @@
 """storyboard.export: hand a cut over to an editing application.
 
-`export_otio` writes an OpenTimelineIO timeline whose media paths are relative to the project
-folder (see `otio.py` for how trims, repeats, transitions and the music bed are mapped).
+`export_cut` writes the cut as OTIO, an OTIO bundle, FCPXML, FCP7 XML or a CMX 3600 EDL
+through OpenTimelineIO's adapters (`formats.py`), from one timeline model (`timeline.py`);
+its media are placed beside the file and named relative to it.
 """
 
 from __future__ import annotations
 
-from storyboard.export.otio import export_otio
+from pathlib import Path
 
-__all__ = ["export_otio"]
+from storyboard.export.formats import FORMAT_NAMES, FORMATS, Export, Format, export_cut
+from storyboard.project import Project
+
+
+def export_otio(project: Project, cut_name: str, path: Path | str) -> Path:
+    """`export_cut(project, cut_name, path, "otio")`, returning the path (the first API)."""
+    return export_cut(project, cut_name, path, "otio").path
+
+
+__all__ = ["FORMATS", "FORMAT_NAMES", "Export", "Format", "export_cut", "export_otio"]

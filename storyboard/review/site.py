@@ -9,10 +9,10 @@ page no longer names are removed from those two folders, nothing else.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 from urllib.parse import quote
 
+from storyboard.cache.place import Placer, link_or_copy, placed_name
 from storyboard.media import stills
 from storyboard.project import Project
 from storyboard.review.collect import Review, collect
@@ -84,12 +84,10 @@ class _Placer:
         self.project = project
         self.out = out
         self.thumbs = project.ws.work / "thumbs"
-        self.placed: set[Path] = set()
+        self.files = Placer(project.ws.store, out)
 
     def media(self, digest: str, name: str) -> str:
-        dst = self.out / "media" / f"{name}-{digest[:12]}.mp4"
-        self.project.ws.store.materialize(digest, dst)
-        return self._url(dst)
+        return self._url(self.files.output(digest, name))
 
     def cached_thumb(self, digest: str, source: Path | None = None) -> Path:
         cached = self.thumbs / f"{digest}.jpg"
@@ -100,34 +98,18 @@ class _Placer:
 
     def poster(self, digest: str, name: str, source: Path | None = None) -> str:
         cached = self.cached_thumb(digest, source)
-        dst = self.out / "thumbs" / f"{name}-{digest[:12]}.jpg"
+        dst = self.out / "thumbs" / placed_name(name, digest, ".jpg")
+        # Posters are named by their video's digest, so the size tells a stale copy apart.
         if not (dst.is_file() and dst.stat().st_size == cached.stat().st_size):
-            _link_or_copy(cached, dst)
+            link_or_copy(cached, dst)
         return self._url(dst)
 
     def _url(self, path: Path) -> str:
-        self.placed.add(path)
+        self.files.placed.add(path)
         return quote(path.relative_to(self.out).as_posix())
 
     def prune(self) -> None:
-        for folder in ("media", "thumbs"):
-            root = self.out / folder
-            if not root.is_dir():
-                continue
-            for old in root.iterdir():
-                if old.is_file() and old not in self.placed:
-                    old.unlink(missing_ok=True)
-
-
-def _link_or_copy(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(f".{dst.name}.tmp{os.getpid()}")
-    tmp.unlink(missing_ok=True)
-    try:
-        os.link(src, tmp)
-    except OSError:
-        shutil.copyfile(src, tmp)
-    os.replace(tmp, dst)
+        self.files.prune(("media", "thumbs"))
 
 
 def _write_text(path: Path, text: str) -> None:

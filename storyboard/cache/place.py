@@ -1,0 +1,75 @@
+"""Placing media next to a hand-off file (a review page, an exported timeline).
+
+Cache objects and input files are hard-linked (or copied) into a folder under readable,
+content-addressed names (`NAME-DIGEST12.ext`), so a page or a timeline names files that sit
+beside it and the folder can be moved, zipped or sent. The review page and the exports share
+this one helper; `Placer.placed` lets the review prune what its page no longer names.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from storyboard.cache.store import ObjectStore
+from storyboard.errors import StoreError
+
+
+def placed_name(name: str, digest: str, suffix: str) -> str:
+    """`dawn-ae07890e81eb.mp4`: the name a file gets beside a hand-off file."""
+    return f"{name}-{digest[:12]}{suffix}"
+
+
+def link_or_copy(src: Path, dst: Path) -> None:
+    """Put `src` at `dst` atomically: a hard link when the filesystem allows, else a copy."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(f".{dst.name}.tmp{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    try:
+        try:
+            os.link(src, tmp)
+        except OSError:
+            shutil.copyfile(src, tmp)
+        os.replace(tmp, dst)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise StoreError(f"cannot write {dst}: {exc.strerror}") from None
+
+
+class Placer:
+    """Places cache objects and files under `root`, remembering every path it placed."""
+
+    def __init__(self, store: ObjectStore, root: Path) -> None:
+        self.store = store
+        self.root = root
+        self.placed: set[Path] = set()
+
+    def output(self, digest: str, name: str, folder: str = "media", suffix: str = ".mp4"
+               ) -> Path:
+        """A cache object at `root/folder/NAME-DIGEST12.suffix`."""
+        dst = self.root / folder / placed_name(name, digest, suffix)
+        self.store.materialize(digest, dst)
+        self.placed.add(dst)
+        return dst
+
+    def file(self, src: Path, digest: str, name: str, folder: str = "media") -> Path:
+        """An input file (or a derived one, such as a poster) at `root/folder/NAME-DIGEST12.ext`,
+        kept when the one already there is the same content."""
+        dst = self.root / folder / placed_name(name, digest, src.suffix.lower())
+        stat = self.store.stat
+        if not (dst.is_file() and stat.unchanged(dst, digest)):
+            link_or_copy(src, dst)
+            stat.remember(dst, digest)
+        self.placed.add(dst)
+        return dst
+
+    def prune(self, folders: tuple[str, ...]) -> None:
+        """Remove files in `folders` that this placer did not place (earlier runs' leftovers)."""
+        for folder in folders:
+            root = self.root / folder
+            if not root.is_dir():
+                continue
+            for old in root.iterdir():
+                if old.is_file() and old not in self.placed:
+                    old.unlink(missing_ok=True)
