@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import filelock
 
@@ -43,6 +43,9 @@ from storyboard.remote import pull as pull_objects
 from storyboard.remote import push as push_objects
 from storyboard.settings import Settings
 from storyboard.spec import SourceMap, Storyboard, read, suggest
+
+if TYPE_CHECKING:
+    from storyboard.history import ShotTakes
 
 LOCK_NAME = "storyboard.lock"
 
@@ -309,15 +312,26 @@ class Project:
         return out
 
     def why(self, shot: str, provider: str | None = None) -> PlannedNode:
-        if shot not in self.board.shots:
+        """The reasons SHOT (or a cut) would run."""
+        if shot not in self.board.shots and shot in self.board.cuts:
+            node_id: str | None = f"cut:{shot}"
+        elif shot not in self.board.shots:
             raise SpecError([Problem(
-                f"no shot named '{shot}'", file=str(self.file),
-                hint=suggest(shot, list(self.board.shots)) or "run `storyboard plan` to list them",
+                f"no shot or cut named '{shot}'", file=str(self.file),
+                hint=suggest(shot, [*self.board.shots, *self.board.cuts])
+                or "run `storyboard plan` to list them",
             )])
-        node_id = self.graph.shot_node(shot)
+        else:
+            node_id = self.graph.shot_node(shot)
         assert node_id is not None
         plan = self.plan([shot], provider, estimate=False)
         return next(r for r in plan.nodes if r.node == node_id)
+
+    def takes(self, shot: str, provider: str | None = None) -> ShotTakes:
+        """Every take of SHOT the lock and the cache know (see `storyboard.history`)."""
+        from storyboard.history import shot_takes
+
+        return shot_takes(self, shot, provider)
 
     def graph_text(self, fmt: str = "mermaid") -> str:
         return render_graph(self.graph, fmt)  # type: ignore[arg-type]

@@ -238,7 +238,12 @@ def status(targets: tuple[str, ...], file: Path, provider: str | None, profile: 
 @PROFILE_OPTION
 @JSON_OPTION
 def why(shot: str, file: Path, provider: str | None, profile: str | None, as_json: bool) -> None:
-    """The reasons SHOT would run, field by field (old value -> new value)."""
+    """The reasons SHOT (or a cut) would run, field by field.
+
+    Short values read old -> new; long text (a prompt) as a word diff, [-removed-]{+added+}
+    with a few words around. For a cut: the entries added, removed or moved, trims,
+    transitions, music and output settings that changed since it was rendered.
+    """
     row = _load(file, profile).why(shot, provider)
     if as_json:
         _out(row.as_dict())
@@ -315,3 +320,7 @@ cli.add_command(review)
 from storyboard.cli.cmd_export import export  # noqa: E402
 
 cli.add_command(export)
+
+from storyboard.cli.cmd_takes import takes  # noqa: E402
+
+cli.add_command(takes)

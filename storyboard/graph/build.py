@@ -25,6 +25,7 @@ from storyboard.catalogue import (
     resolve_model,
 )
 from storyboard.errors import Problem, SpecError
+from storyboard.graph.cutfields import cut_fields
 from storyboard.graph.nodes import AudioPlan, CutPlan, MediaKind, Node, Segment
 from storyboard.spec import SourceMap, Step, Storyboard, suggest
 from storyboard.spec.yamlsource import Path_
@@ -593,8 +594,14 @@ class _Builder:
             self.graph.add(Node(
                 id=f"cut:{name}", kind="cut", label=name, media="video", inputs=inputs,
                 cut=plan, duration=total, width=width, height=height,
+                fields=cut_fields(plan, self.entry_name),
                 line=loc[0] if loc else None, column=loc[1] if loc else None,
             ))
+
+
+    def entry_name(self, node_id: str) -> str:
+        node = self.graph.nodes[node_id]
+        return node.shot or node.name
 
 
 def _a(kind: str | None) -> str:

@@ -10,11 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from storyboard.cache import Reason
 from storyboard.cache.lockfile import Record
 from storyboard.graph import Node
+from storyboard.history import ShotTakes, shot_takes
 from storyboard.project import Project, StatusLine
 
 State = Literal["up to date", "stale", "not built"]
+
+
+@dataclass(frozen=True)
+class Why:
+    """One reason a node is stale; `where` names the step of a multi-step shot ("" else)."""
+
+    where: str
+    reason: Reason
 
 
 @dataclass(frozen=True)
@@ -25,7 +35,7 @@ class StepView:
     model: str | None
     prompt: str
     state: State
-    reasons: tuple[str, ...]
+    reasons: tuple[Why, ...]
     record: Record | None
 
 
@@ -35,9 +45,10 @@ class ShotView:
     node: str  # the node whose output is the shot (its last step)
     kind: str
     model: str | None
-    prompt: str
+    prompt: str  # what the file asks for now
+    built_prompt: str | None  # what made the output shown (differs from `prompt` when stale)
     state: State
-    reasons: tuple[str, ...]
+    reasons: tuple[Why, ...]
     output: str | None  # digest of the newest output made (older than the spec when stale)
     record: Record | None
     cost: float  # every step's
@@ -45,6 +56,11 @@ class ShotView:
     width: int | None
     height: int | None
     steps: tuple[StepView, ...]
+    takes: ShotTakes | None  # every take known (None for a shot with no model node)
+
+    @property
+    def built_takes(self) -> int:
+        return sum(1 for t in self.takes.takes if t.built) if self.takes else 0
 
 
 @dataclass(frozen=True)
@@ -66,7 +82,7 @@ class CutView:
     node: str
     path: str  # the render, relative to the project folder
     state: State
-    reasons: tuple[str, ...]
+    reasons: tuple[Why, ...]
     output: str | None
     record: Record | None
     duration: float | None
@@ -116,8 +132,8 @@ def _state(line: StatusLine | None, rec: Record | None) -> State:
     return "up to date" if line is not None and line.state == "up to date" else "stale"
 
 
-def _reasons(line: StatusLine | None) -> tuple[str, ...]:
-    return tuple(r.text for r in line.reasons) if line is not None else ()
+def _reasons(line: StatusLine | None, where: str = "") -> tuple[Why, ...]:
+    return tuple(Why(where, r) for r in line.reasons) if line is not None else ()
 
 
 def _prompt(node: Node) -> str:
@@ -135,19 +151,25 @@ def _shot(project: Project, name: str, lines: dict[str, StatusLine]) -> ShotView
         rec = _built(project, node.id)
         line = lines.get(node.id)
         steps.append(StepView(node.id, node.label, node.kind, node.model, _prompt(node),
-                              _state(line, rec), _reasons(line), rec))
+                              _state(line, rec), _reasons(line, node.label), rec))
     last = graph.nodes[final]
     rec = _built(project, final)
     state: State = _state(lines.get(final), rec)
     if state == "up to date" and any(s.state != "up to date" for s in steps):
         state = "stale"
     many = len(steps) > 1
-    reasons = tuple(f"{s.label}: {r}" if many else r for s in steps for r in s.reasons)
+    reasons = tuple(Why(w.where if many else "", w.reason) for s in steps for w in s.reasons)
+    built_prompt = None
+    if rec is not None:
+        made_by = rec.fields.get("prompt")
+        built_prompt = str(made_by) if made_by else None
     return ShotView(
         name=name, node=final, kind=last.kind, model=last.model, prompt=_prompt(last),
-        state=state, reasons=reasons, output=rec.output if rec else None, record=rec,
+        built_prompt=built_prompt, state=state, reasons=reasons,
+        output=rec.output if rec else None, record=rec,
         cost=sum(s.record.cost for s in steps if s.record), duration=last.duration,
         width=last.width, height=last.height, steps=tuple(steps),
+        takes=shot_takes(project, name) if last.runs_model else None,
     )
 
 

@@ -12,15 +12,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html import escape
 
-from storyboard.review.collect import CutView, EntryView, Review, ShotView, State
+from storyboard.cache.textdiff import change_html, diff_html
+from storyboard.history import Take
+from storyboard.review.collect import CutView, EntryView, Review, ShotView, State, Why
 
 
 @dataclass
 class Links:
-    """Relative URLs (from the page) by node id: the playable video and its poster frame."""
+    """Relative URLs (from the page) by node id: the playable video and its poster frame;
+    takes' videos and posters by output digest."""
 
     video: dict[str, str] = field(default_factory=dict)
     poster: dict[str, str] = field(default_factory=dict)
+    take_video: dict[str, str] = field(default_factory=dict)
+    take_poster: dict[str, str] = field(default_factory=dict)
     contact_sheet: str | None = None
 
 
@@ -76,6 +81,19 @@ ol.entries img, ol.entries .placeholder { width: 96px; height: 54px; object-fit:
 pre { background: var(--card); border: 1px solid var(--line); padding: 10px; overflow-x: auto;
   font-size: 12px; }
 .sheet img { max-width: 100%; border-radius: 6px; }
+del { background: rgba(200, 40, 40, .16); color: inherit; text-decoration: line-through; }
+ins { background: rgba(30, 150, 70, .18); color: inherit; text-decoration: none; }
+.skip { color: var(--dim); }
+.made { font-size: 12px; margin: 6px 0 0; }
+.takes { background: var(--card); border: 1px solid var(--line); border-radius: 8px;
+  padding: 12px; margin-bottom: 16px; }
+.takes h3 { margin: 0 0 8px; font-size: 17px; }
+.takes-row { display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr));
+  gap: 12px; }
+.take { border: 1px solid var(--line); border-radius: 6px; padding: 8px; min-width: 0; }
+.take.current { border: 2px solid var(--ok); }
+.take h4 { margin: 6px 0 4px; font-size: 15px; display: flex; gap: 6px; align-items: center; }
+.take .diff { font-size: 13px; }
 footer { max-width: 1240px; margin: 32px auto; padding: 0 20px; font-size: 12px; }
 """
 
@@ -125,6 +143,7 @@ _BADGE = {"up to date": ("ok", "up to date"), "stale": ("stale", "stale"),
 
 def render_page(review: Review, links: Links, graph_svg: str | None) -> str:
     built = sum(1 for s in review.shots if s.state != "not built")
+    retaken = [s for s in review.shots if s.built_takes > 1]
     stale = sum(1 for s in review.shots if s.state == "stale")
     spent = sum(s.cost for s in review.shots)
     parts = [
@@ -138,7 +157,9 @@ def render_page(review: Review, links: Links, graph_svg: str | None) -> str:
         f"<h1>{escape(review.title)}</h1>",
         f'<p class="dim">{escape(review.file)} · {len(review.shots)} shots, {built} built, '
         f"{stale} stale · {len(review.cuts)} cuts · {spent:g} CU spent on what is shown</p>",
-        '<nav><a href="#shots">Shots</a><a href="#cuts">Cuts</a><a href="#graph">Graph</a>'
+        '<nav><a href="#shots">Shots</a>'
+        + ('<a href="#takes">Takes</a>' if retaken else "")
+        + '<a href="#cuts">Cuts</a><a href="#graph">Graph</a>'
         + ('<a href="#contact-sheet">Contact sheet</a>' if links.contact_sheet else "")
         + "</nav>",
         '<div class="strip">',
@@ -150,6 +171,8 @@ def render_page(review: Review, links: Links, graph_svg: str | None) -> str:
         '<div class="grid">',
         *(_shot_card(s, links) for s in review.shots),
         "</div>",
+        *(['<h2 id="takes">Takes</h2>'] if retaken else []),
+        *(_takes(s, links) for s in retaken),
         '<h2 id="cuts">Cuts</h2>',
         *(_cut_card(c, review, links) for c in review.cuts),
         *([] if review.cuts else ['<p class="dim">No cuts in this storyboard.</p>']),
@@ -208,10 +231,24 @@ def _rows(pairs: Iterable[tuple[str, str | None]]) -> str:
                             for k, v in pairs if v not in (None, "")) + "</dl>"
 
 
-def _reasons(reasons: tuple[str, ...]) -> str:
+def _reason(why: Why) -> str:
+    """A reason as HTML: a changed value as a word diff (`<del>`/`<ins>`) when long."""
+    r = why.reason
+    where = f"{escape(why.where)}: " if why.where else ""
+    if r.code == "field changed":
+        return f"{where}{escape(r.field)} changed: {change_html(r.old, r.new)}"
+    if r.code == "cut changed" and isinstance(r.old, str) and isinstance(r.new, str) \
+            and r.field in ("music", "frame"):
+        return f"{where}{escape(r.field)} changed: {diff_html(r.old, r.new)}"
+    return where + escape(r.text)
+
+
+def _reasons(reasons: tuple[Why, ...], title: str = "") -> str:
     if not reasons:
         return ""
-    return '<ul class="reasons">' + "".join(f"<li>{escape(r)}</li>" for r in reasons) + "</ul>"
+    head = f'<p class="made">{escape(title)}</p>' if title else ""
+    return head + '<ul class="reasons">' + "".join(f"<li>{_reason(w)}</li>"
+                                                    for w in reasons) + "</ul>"
 
 
 def _seconds(value: float | None) -> str | None:
@@ -241,12 +278,67 @@ def _shot_card(shot: ShotView, links: Links) -> str:
             for s in shot.steps
         )
         steps = f"<details><summary>{len(shot.steps)} steps</summary><ol>{items}</ol></details>"
-    prompt = f"<blockquote>{escape(shot.prompt)}</blockquote>" if shot.prompt else ""
+    if shot.state == "stale" and shot.built_prompt and shot.built_prompt != shot.prompt:
+        # The video is the last one built: show the prompt that made it; the change waits.
+        prompt = (f'<p class="made">Shown: take {rec.take if rec else "?"}, made from</p>'
+                  f"<blockquote>{escape(shot.built_prompt)}</blockquote>")
+    else:
+        prompt = f"<blockquote>{escape(shot.prompt)}</blockquote>" if shot.prompt else ""
+    pending = "Pending (a build makes these):" if shot.state == "stale" else ""
+    takes = ""
+    if shot.built_takes > 1:
+        takes = (f'<p class="made"><a href="#takes-{escape(shot.name)}">{shot.built_takes} '
+                 "takes, side by side</a></p>")
     return (f'<section class="card shot" id="shot-{escape(shot.name)}" '
             f'data-state="{escape(shot.state)}">'
             f"{_player(shot.node, links)}"
             f"<h3>{escape(shot.name)} {_badge(shot.state)}</h3>"
-            f"{prompt}{rows}{_reasons(shot.reasons)}{steps}</section>")
+            f"{prompt}{rows}{_reasons(shot.reasons, pending)}{takes}{steps}</section>")
+
+
+def _take(take: Take, current_prompt: str, shown: str | None, links: Links) -> str:
+    video = links.take_video.get(take.output)
+    if video is not None:
+        poster = links.take_poster.get(take.output)
+        poster_attr = f' poster="{escape(poster)}"' if poster else ""
+        player = (f'<div class="frame"><video controls preload="none"{poster_attr}>'
+                  f'<source src="{escape(video)}" type="video/mp4"></video></div>')
+    else:
+        text = ("not built yet" if not take.built
+                else "not in this cache (storyboard pull)")
+        player = f'<div class="frame">{_placeholder(text)}</div>'
+    badges = ""
+    if take.current:
+        badges += '<span class="badge ok">current</span>'
+    if take.built and take.output == shown and take.locked:
+        badges += '<span class="badge new">shown above</span>'
+    if take.prompt is None:
+        prompt = '<span class="dim">prompt not recorded in this working copy</span>'
+    elif take.prompt == current_prompt:
+        prompt = '<span class="dim">the prompt the file has now</span>'
+    else:
+        prompt = f"{diff_html(take.prompt, current_prompt)}"
+    rows = _rows([
+        ("provider", take.provider),
+        ("model", take.model),
+        ("cost", f"{take.cost:g} CU" if take.built else None),
+        ("made", take.time or None),
+        ("output", take.output[:12] or None),
+    ])
+    return (f'<div class="take{" current" if take.current else ""}" data-take="{take.take}" '
+            f'data-current="{"yes" if take.current else "no"}">{player}'
+            f"<h4>take {take.take} {badges}</h4>{rows}"
+            f'<div class="diff"><span class="dim">prompt vs now:</span> {prompt}</div></div>')
+
+
+def _takes(shot: ShotView, links: Links) -> str:
+    assert shot.takes is not None
+    shown = shot.output
+    tiles = "".join(_take(t, shot.takes.prompt, shown, links) for t in shot.takes.takes)
+    return (f'<section class="takes" id="takes-{escape(shot.name)}">'
+            f'<h3><a href="#shot-{escape(shot.name)}">{escape(shot.name)}</a>: '
+            f"{shot.built_takes} takes</h3>"
+            f'<div class="takes-row">{tiles}</div></section>')
 
 
 def _entry(entry: EntryView, review: Review, links: Links) -> str:

@@ -40,6 +40,11 @@ def write_review(project: Project, out_dir: Path | str, contact_sheet: bool = Fa
         if shot.output is not None:
             links.video[shot.node] = placer.media(shot.output, shot.name)
             links.poster[shot.node] = placer.poster(shot.output, shot.name)
+        if shot.takes is not None and shot.built_takes > 1:
+            for take in shot.takes.takes:
+                if take.present and take.output not in links.take_video:
+                    links.take_video[take.output] = placer.media(take.output, shot.name)
+                    links.take_poster[take.output] = placer.poster(take.output, shot.name)
     for cut in review.cuts:
         if cut.output is not None:
             links.video[cut.node] = placer.media(cut.output, cut.name)

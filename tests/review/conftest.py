@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from review_helpers import built_trailer, copy_project
+from review_helpers import built_trailer, copy_project, three_takes
 
 from storyboard.project import Project
 from storyboard.review import write_review
@@ -53,3 +53,8 @@ def chromium() -> Path:
     if not CHROMIUM.exists():
         pytest.skip("apt-get install chromium did not provide /usr/bin/chromium")
     return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def takes_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return three_takes(tmp_path_factory)

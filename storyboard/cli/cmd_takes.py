@@ -1,0 +1,68 @@
+"""`storyboard takes SHOT`: every take of a shot that the lock and the cache know.
+
+Options -> `Project.takes` -> a table: take, when, provider, model, cost, output (here or not)
+and the prompt that made it as a word diff against the one the file asks for now.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from storyboard.cache.textdiff import diff_text
+from storyboard.project import Project
+
+
+@click.command()
+@click.argument("shot")
+@click.option("-f", "--file", "file", default="storyboard.yaml", show_default=True,
+              type=click.Path(path_type=Path), help="The storyboard file (or its folder).")
+@click.option("--provider", default=None, metavar="NAME",
+              help="The provider the current take is for (default: the file's, else preview).")
+@click.option("--profile", default=None, help="Apply the file's named overrides (e.g. draft).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def takes(shot: str, file: Path, provider: str | None, profile: str | None,
+          as_json: bool) -> None:
+    """Every take of SHOT that the lock and the cache know, the current one marked (*).
+
+    For each: when it was made, provider, model, cost, whether its output is in the local
+    cache, and the prompt that made it as a word diff against the prompt the file has now.
+    Offline and free; `storyboard retake SHOT --take N` goes back to one.
+    """
+    project = Project.load(file, profile=profile,
+                           warn=lambda m: click.echo(f"warning: {m}", err=True))
+    found = project.takes(shot, provider)
+
+    def change(prompt: str | None) -> str | None:
+        return None if prompt is None or prompt == found.prompt else diff_text(prompt,
+                                                                              found.prompt)
+
+    if as_json:
+        click.echo(json.dumps({
+            "shot": found.shot, "node": found.node, "prompt": found.prompt,
+            "takes": [{**t.as_dict(), "prompt_diff": change(t.prompt)} for t in found.takes],
+        }, indent=2, ensure_ascii=False))
+        return
+    current = found.current
+    built = sum(1 for t in found.takes if t.built)
+    click.echo(f"{found.shot}: {built} take{'s' if built != 1 else ''} known"
+               + (f"; the file asks for take {current.take}"
+                  + ("" if current.built else " (not built yet)") if current else ""))
+    click.echo(f"  {'take':5} {'made':21} {'provider':9} {'model':28} {'cost':>8}  output")
+    for t in found.takes:
+        mark = "*" if t.current else " "
+        if not t.built:
+            output = f"not built yet (storyboard build {found.shot})"
+        elif t.present:
+            output = f"{t.output[:12]}  in the cache"
+        else:
+            output = f"{t.output[:12]}  not here (storyboard pull)"
+        cost = f"{t.cost:g} CU"
+        click.echo(f"{mark} {t.take:<5} {t.time or '-':21} {t.provider:9} {t.model or '-':28} "
+                   f"{cost:>8}  {output}".rstrip())
+        if t.prompt is None:
+            click.echo("        prompt: not recorded in this working copy")
+        elif t.prompt != found.prompt:
+            click.echo(f"        prompt: {diff_text(t.prompt, found.prompt)}")
