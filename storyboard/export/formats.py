@@ -58,7 +58,7 @@ class Format:
 
 FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("otio", ".otio", "otio_json", "DaVinci Resolve 18.5+, Hiero/Nuke Studio, OpenRV, "
-           "Premiere Pro 25.2+ (beta), any OpenTimelineIO tool", True, True, False),
+           "Premiere Pro (beta builds), any OpenTimelineIO tool", True, True, False),
     Format("otioz", ".otioz", "otioz", "the same as otio; one zip with the media inside",
            True, True, False),
     Format("fcpxml", ".fcpxml", "fcpx_xml", "Final Cut Pro, DaVinci Resolve", False, True,
