@@ -59,6 +59,8 @@ def takes(shot: str, file: Path, provider: str | None, profile: str | None,
             output = f"{t.output[:12]}  in the cache"
         else:
             output = f"{t.output[:12]}  not here (storyboard pull)"
+        if t.locked and not t.current:
+            output += "; built last (the lock's)"
         cost = f"{t.cost:g} CU"
         click.echo(f"{mark} {t.take:<5} {t.time or '-':21} {t.provider:9} {t.model or '-':28} "
                    f"{cost:>8}  {output}".rstrip())

@@ -42,6 +42,7 @@ from storyboard.export.timeline import (
     build_timeline,
     cut_node,
 )
+from storyboard.graph import Node
 from storyboard.project import Project
 
 
@@ -106,6 +107,20 @@ def export_cut(project: Project, cut_name: str, path: Path | str | None = None,
     cut = cut_node(project, cut_name)
     target = Path(path) if path is not None else project.root / "renders" / (
         cut_name + spec.suffix)
+    if target.is_dir():  # -o FOLDER: the usual name inside it
+        target = target / (cut_name + spec.suffix)
+    try:
+        built, media = _export(project, cut, spec, target, absolute_paths)
+    except OSError as exc:  # a folder that cannot be made or written, a full disk
+        raise ProjectError(f"cannot write {target}: {exc.strerror} ({exc.filename}; choose "
+                           "another place with -o)") from None
+    project.ws.stat.save()
+    stale = list(built.timeline.metadata[NAMESPACE]["stale"])
+    return Export(target, spec.name, media, _warnings(spec, built), stale)
+
+
+def _export(project: Project, cut: Node, spec: Format, target: Path, absolute_paths: bool
+            ) -> tuple[Built, list[Path]]:
     folder = target.parent
     if spec.name == "otioz":
         # The bundle carries its media: place it in a scratch folder the adapter zips.
@@ -116,6 +131,8 @@ def export_cut(project: Project, cut_name: str, path: Path | str | None = None,
             built = build_timeline(project, cut, placer, _absolute,
                                    "the bundle (media/ inside it)")
             _write(spec, built, target)
+            for placed in placer.placed:  # gone with the scratch folder: not worth a stat entry
+                project.ws.stat.entries.pop(str(placed.resolve()), None)
         media = [Path(MEDIA_FOLDER) / p.name for p in built.media]
     else:
         placer = Placer(project.ws.store, folder)
@@ -125,9 +142,7 @@ def export_cut(project: Project, cut_name: str, path: Path | str | None = None,
         built = build_timeline(project, cut, placer, url, paths, sound=spec.audio)
         _write(spec, built, target)
         media = built.media
-    project.ws.stat.save()
-    stale = list(built.timeline.metadata[NAMESPACE]["stale"])
-    return Export(target, spec.name, media, _warnings(spec, built), stale)
+    return built, media
 
 
 def _absolute(path: Path) -> str:

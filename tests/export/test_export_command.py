@@ -94,6 +94,41 @@ def test_export_command_absolute_paths_and_a_bundle(project_dir: Path, tmp_path:
     assert sorted(p.name for p in bundle.parent.iterdir()) == ["t.otioz"]  # nothing beside it
 
 
+def test_a_video_asset_in_a_cut_is_placed_beside_the_export_too(project_dir: Path,
+                                                                tmp_path: Path) -> None:
+    root = copy_project(project_dir, tmp_path / "asset")
+    board = root / "storyboard.yaml"
+    board.write_text(board.read_text("utf-8").replace(
+        "shots: [portrait_tall, {shot: globe, trim: [0, 3]}]", "shots: [portrait_tall, interview]"),
+        "utf-8")
+    done = export_cut(Project.load(root), "vertical", tmp_path / "out" / "v.otio")
+    timeline = otio.adapters.read_from_file(str(done.path))
+    clip = clips(timeline)[1]
+    assert clip.name == "interview"
+    assert clip.metadata["storyboard"]["source"] == "assets/interview.mp4"
+    assert clip.media_reference.target_url.startswith("media/interview-")
+    assert (done.path.parent / clip.media_reference.target_url).read_bytes() == (
+        root / "assets" / "interview.mp4").read_bytes()
+    assert done.stale == ["vertical"]
+
+
+def test_an_output_folder_gets_the_usual_name(project_dir: Path, tmp_path: Path) -> None:
+    done = export_cut(Project.load(project_dir), "vertical", tmp_path, "xml")
+    assert done.path == tmp_path / "vertical.xml" and done.path.is_file()
+    assert sorted(p.name for p in (tmp_path / "media").iterdir()) == sorted(
+        p.name for p in done.media)
+
+
+def test_a_place_that_cannot_be_written_is_a_clear_error(project_dir: Path,
+                                                         tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = CliRunner().invoke(cli, ["export", "vertical", "-f", str(project_dir), "-o",
+                                      str(blocker / "v.otio")])
+    assert result.exit_code == 3, result.output
+    assert "error: cannot write" in result.output and "Traceback" not in result.output
+
+
 def test_exporting_again_replaces_the_file(project_dir: Path, tmp_path: Path) -> None:
     project = Project.load(project_dir)
     for _ in range(2):
