@@ -69,7 +69,8 @@ def test_takes_after_a_prompt_change(takes_built: Path, tmp_path: Path) -> None:
                                       "(not built yet)")
     diff = "        prompt: …a snowy forest at [-dawn-]{+dusk+}, cinematic, 35mm film, soft…"
     assert output.count(diff) == 3  # each take was made from the old prompt
-    assert output.splitlines()[-2].endswith("in the cache; built last (the lock's)")
+    (locked,) = [line for line in output.splitlines() if line.startswith("  3 ")]
+    assert locked.endswith("in the cache; built last (the lock's)")
     last = output.splitlines()[-1].split()
     assert last[:2] == ["*", "3"] and output.splitlines()[-1].endswith(
         "not built yet (storyboard build dawn)")
