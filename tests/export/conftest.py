@@ -1,4 +1,4 @@
-"""Fixtures for the OTIO export: the trailer built once per session (shared with
+"""Fixtures for the exports: the trailer built once per session (shared with
 tests/review through its helper module) and a copy of it for this folder's tests."""
 
 from __future__ import annotations
