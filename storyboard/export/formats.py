@@ -220,8 +220,8 @@ def _for_fcpxml(built: Built) -> otio.schema.Timeline:
                            f"{fps:g} fps (set `fps:` on the cut, or export xml or otio)")
     timeline = _copy(built)
     for track in timeline.tracks:
-        # No transitions in this adapter; the zero-length black of a dip would be a gap of
-        # "0s" that Final Cut Pro refuses.
+        # No transitions in this adapter; without them the zero-length black of a dip is a
+        # "0s" gap that means nothing to an editor.
         drop = [i for i, item in enumerate(track)
                 if isinstance(item, otio.schema.Transition)
                 or (isinstance(item, otio.schema.Gap) and item.duration().value == 0)]
