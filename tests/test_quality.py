@@ -84,3 +84,42 @@ def test_core_never_prints() -> None:
                     and id(node) not in in_script):
                 offenders.append(rel)
     assert not offenders, f"print() in the core: {offenders}"
+
+
+def _imports(tree: ast.AST) -> list[str]:
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.append(node.module)
+    return names
+
+
+def test_one_ref_walker() -> None:
+    """`{"$ref": id}` is spelled and walked in storyboard/refs.py only."""
+    offenders = []
+    for path in PKG.rglob("*.py"):
+        rel = path.relative_to(ROOT).as_posix()
+        if rel == "storyboard/refs.py":
+            continue
+        tree = ast.parse(path.read_text("utf-8"))
+        if any(isinstance(n, ast.Constant) and n.value == "$ref" for n in ast.walk(tree)):
+            offenders.append(rel)
+    assert not offenders, f'"$ref" spelled outside storyboard/refs.py: {offenders}'
+
+
+# hashlib outside storyboard/hashing.py: a colour seed for previews (not content) and the fake
+# server's URL signatures; every content digest goes through storyboard.hashing.
+HASHLIB_ALLOWED = ("storyboard/hashing.py", "storyboard/media/preview.py", "storyboard/testing/")
+
+
+def test_one_file_hasher() -> None:
+    offenders = []
+    for path in PKG.rglob("*.py"):
+        rel = path.relative_to(ROOT).as_posix()
+        if rel.startswith(HASHLIB_ALLOWED):
+            continue
+        if "hashlib" in _imports(ast.parse(path.read_text("utf-8"))):
+            offenders.append(rel)
+    assert not offenders, f"hashlib outside storyboard/hashing.py: {offenders}"

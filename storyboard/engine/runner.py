@@ -34,6 +34,7 @@ from storyboard.errors import (
 from storyboard.graph import Graph, Node
 from storyboard.media import AudioBed, CutSegment, CutSpec, Ffmpeg
 from storyboard.providers.base import InputFile, Provider, Request
+from storyboard.refs import ref
 
 LOCAL = "local"
 
@@ -117,11 +118,11 @@ def cut_body(node: Node) -> dict[str, Any]:
     assert node.cut is not None
     c = node.cut
     return {
-        "segments": [{"clip": {"$ref": s.node}, "in": s.trim_in, "out": s.trim_out,
+        "segments": [{"clip": ref(s.node), "in": s.trim_in, "out": s.trim_out,
                       "transition": s.transition, "transition_duration": s.transition_duration}
                      for s in c.segments],
         "width": c.width, "height": c.height, "fps": c.fps, "fit": c.fit,
-        "audio": ({"asset": {"$ref": c.audio.node}, "volume": c.audio.volume,
+        "audio": ({"asset": ref(c.audio.node), "volume": c.audio.volume,
                    "fade_in": c.audio.fade_in, "fade_out": c.audio.fade_out,
                    "start": c.audio.start} if c.audio else None),
         "clip_audio": c.clip_audio,

@@ -16,7 +16,6 @@ from typing import Any, Literal
 import networkx as nx
 
 from storyboard.catalogue import (
-    REF_KEY,
     FieldIssue,
     frame_size,
     inferred_duration,
@@ -26,6 +25,7 @@ from storyboard.catalogue import (
 )
 from storyboard.errors import Problem, SpecError
 from storyboard.graph.nodes import AudioPlan, CutPlan, MediaKind, Node, Segment
+from storyboard.refs import ref, ref_of, refs_in, rename_refs
 from storyboard.spec import SourceMap, Step, Storyboard, suggest
 from storyboard.spec.yamlsource import Path_
 
@@ -226,8 +226,8 @@ class _Builder:
                 f = step.fields.model_dump(exclude_none=True)
                 refs = [f.get("source"), f.get("start_frame"), f.get("end_frame")]
                 refs += [k["image"] for k in f.get("keyframes") or []]
-                for ref in refs:
-                    base = str(ref).partition(".")[0] if ref else ""
+                for name in refs:
+                    base = str(name).partition(".")[0] if name else ""
                     if base in self.board.shots and base != shot:
                         deps.add_edge(base, shot)
         if not nx.is_directed_acyclic_graph(deps):
@@ -313,15 +313,15 @@ class _Builder:
             self.field_problem(base, iss, where)
         if len(self.problems) > start:
             return None
-        body = _substitute(mapped.body, refs)
-        inputs = tuple(dict.fromkeys(_refs_in(body)))
+        body = rename_refs(mapped.body, refs)
+        inputs = tuple(dict.fromkeys(refs_in(body)))
         duration, width, height = self.infer_output(kind, spec.id, mapped.body, fields, source_id,
                                                     spec.fixed_resolution)
         self.check_limits(spec.limits.source_max_seconds, spec.limits.source_max_bytes,
                           source_id, fpath("source") if "source" in step.fields.model_fields_set
                           else base, where, spec.short)
-        roles = {role: body[api][REF_KEY] for role, api in spec.fields.items()
-                 if isinstance(body.get(api), dict) and REF_KEY in body[api]}
+        roles = {role: target for role, api in spec.fields.items()
+                 if (target := ref_of(body.get(api))) is not None}
         node = Node(
             id=node_id, kind=kind, label=label, media="video", shot=shot, model_id=spec.id,
             model=spec.short, body=body, inputs=inputs, roles=roles, fields=_public(fields),
@@ -362,7 +362,7 @@ class _Builder:
         node = Node(
             id=node_id, kind="local_loop", label=label, media="video", shot=shot,
             inputs=(source_id,), roles={"source": source_id},
-            body={"source": {REF_KEY: source_id}, "crossfade": crossfade},
+            body={"source": ref(source_id), "crossfade": crossfade},
             fields=_public(fields), take=int(fields.get("take", 1)), crossfade=crossfade,
             duration=duration, width=w, height=h,
             line=loc[0] if loc else None, column=loc[1] if loc else None,
@@ -442,7 +442,7 @@ class _Builder:
                     self.add_frame(i)
             if fixed != node.inputs:
                 final = {i: self._final(i) for i in node.inputs}
-                body = _substitute(node.body, final)
+                body = rename_refs(node.body, final)
                 roles = {r: final.get(i, i) for r, i in node.roles.items()}
                 self.graph.g.remove_node(node_id)
                 self.graph.add(_replace(node, inputs=fixed, body=body, roles=roles))
@@ -467,7 +467,7 @@ class _Builder:
             id=frame_id, kind="frame", label=f"{target}.{suffix}", media="image",
             shot=None, inputs=(video,), roles={"source": video}, which=which, width=v.width,
             height=v.height,
-            body={"video": {REF_KEY: video}, "frame": which},
+            body={"video": ref(video), "frame": which},
         ))
 
     def check_cycles(self) -> None:
@@ -615,26 +615,6 @@ def _param_default(spec: Any, api: str) -> Any:
 
 def _public(fields: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in sorted(fields.items()) if not str(v).endswith(".__prev_last__")}
-
-
-def _substitute(body: Any, refs: dict[str, str]) -> Any:
-    if isinstance(body, dict):
-        if set(body) == {REF_KEY}:
-            return {REF_KEY: refs.get(body[REF_KEY], body[REF_KEY])}
-        return {k: _substitute(v, refs) for k, v in body.items()}
-    if isinstance(body, list):
-        return [_substitute(v, refs) for v in body]
-    return body
-
-
-def _refs_in(body: Any) -> list[str]:
-    if isinstance(body, dict):
-        if set(body) == {REF_KEY}:
-            return [str(body[REF_KEY])]
-        return [r for v in body.values() for r in _refs_in(v)]
-    if isinstance(body, list):
-        return [r for v in body for r in _refs_in(v)]
-    return []
 
 
 def _replace(node: Node, **changes: Any) -> Node:
