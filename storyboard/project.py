@@ -26,6 +26,7 @@ from storyboard.errors import (
     MediaError,
     Problem,
     ProjectError,
+    RemoteError,
     SpecError,
 )
 from storyboard.graph import AssetFacts, Graph, build_graph, media_kind_of, render_graph
@@ -33,7 +34,6 @@ from storyboard.media import Ffmpeg
 from storyboard.providers.base import InputFile, Provider, Request
 from storyboard.remote import (
     Remote,
-    RemoteError,
     Transfer,
     TransferReport,
     open_remote,

@@ -26,8 +26,11 @@ from storyboard.engine.journal import Journal
 from storyboard.errors import (
     JobFailed,
     MediaError,
+    NodeFailed,
+    NodeRefused,
     ProviderError,
     RateLimited,
+    Rejected,
     StoreError,
     StoryboardError,
 )
@@ -128,16 +131,6 @@ def cut_body(node: Node) -> dict[str, Any]:
         "clip_audio": c.clip_audio,
         "renderer": 1,
     }
-
-
-class NodeFailed(Exception):
-    def __init__(self, message: str, job: str | None = None) -> None:
-        self.job = job
-        super().__init__(message)
-
-
-class NodeRefused(NodeFailed):
-    """Submitting this node would take the build past --max-cost: nothing was sent."""
 
 
 class Engine:
@@ -373,8 +366,8 @@ class Engine:
                 self.reporter.job_progress(request.node.id, request.node.label,
                                            "waiting for a free job slot", None)
                 await self.sleep(exc.retry_after)
-            except JobFailed:
-                j.forget(key)  # rejected: nothing was created, nothing to reconcile
+            except (Rejected, JobFailed):
+                j.forget(key)  # refused or failed at once: no job exists, nothing to reconcile
                 raise
         j.submitted(entry, job)
         owned.add(job)

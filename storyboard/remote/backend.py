@@ -14,7 +14,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from storyboard.errors import StoreError, StoryboardError
+from storyboard.errors import RemoteError, StoryboardError
 from storyboard.hashing import CHUNK, copy_hashed
 
 if TYPE_CHECKING:
@@ -22,10 +22,6 @@ if TYPE_CHECKING:
 
 # Object stores whose single PUT is atomic: upload straight to the final key.
 ATOMIC_PUT = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss"})
-
-
-class RemoteError(StoreError):
-    """The remote cache cannot be reached, read or written."""
 
 
 def resolve_url(option: str | None, env: str | None, in_file: str | None,

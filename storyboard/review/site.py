@@ -13,10 +13,11 @@ import shutil
 from pathlib import Path
 from urllib.parse import quote
 
+from storyboard.errors import GraphvizError
 from storyboard.media import stills
 from storyboard.project import Project
 from storyboard.review.collect import Review, collect
-from storyboard.review.graphviz import GraphvizError, dot_to_svg, find_dot, inline_svg
+from storyboard.review.graphviz import dot_to_svg, find_dot, inline_svg
 from storyboard.review.page import Links, render_page
 
 PAGE = "index.html"

@@ -17,16 +17,17 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from storyboard.catalogue import load_catalogue
-from storyboard.errors import MediaError, ProviderError, TransientError
+from storyboard.errors import (
+    AmbiguousSubmission,
+    MediaError,
+    ProviderError,
+    Rejected,
+    TransientError,
+)
 from storyboard.hashing import hash_file, hash_text
 from storyboard.media import Ffmpeg
 from storyboard.providers.base import Fetched, InputFile, JobStatus, Request
-from storyboard.providers.scenario.client import (
-    AmbiguousSubmission,
-    Rejected,
-    ScenarioClient,
-    sniff_mime,
-)
+from storyboard.providers.scenario.client import ScenarioClient, sniff_mime
 from storyboard.providers.scenario.records import JsonMap, as_number, as_text
 from storyboard.refs import map_refs, refs_in
 from storyboard.settings import Settings
