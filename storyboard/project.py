@@ -334,7 +334,13 @@ def _provider_plugin(spec: str, project: Project) -> Provider:
         raise ProjectError(f"cannot load provider '{spec}': {exc} (check the module path and "
                            "that it is importable)") from None
     provider = factory(project)
-    return provider  # type: ignore[no-any-return]
+    if not isinstance(provider, Provider):
+        raise ProjectError(
+            f"provider '{spec}' gave a {type(provider).__name__}, which is not a provider: it "
+            "needs name, paid, poll_interval, open, close, estimate, submit, poll, fetch, claim, "
+            "find_job and take_notices (subclass storyboard.providers.BaseProvider for the "
+            "defaults)")
+    return provider
 
 
 def _with(row: PlannedNode, **changes: Any) -> PlannedNode:

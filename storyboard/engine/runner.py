@@ -343,18 +343,17 @@ class Engine:
             return entry.job
         owned = await self._owned_jobs()
         if entry is not None and entry.state == "intent":
-            find = getattr(self.provider, "find_job", None)
-            if find is not None:
-                found = await find(request, entry.created, exclude=frozenset(owned))
-                if found:
-                    self.reporter.warning(f"{request.node.label}: an earlier build was "
-                                          f"interrupted mid-submission; found its job {found} "
-                                          "on the server and resumed it")
-                    j.submitted(entry, found)
-                    owned.add(str(found))
-                    return str(found)
-                self.reporter.warning(f"{request.node.label}: an earlier submission did not "
-                                      "reach the server; submitting now")
+            found = await self.provider.find_job(request, entry.created,
+                                                 exclude=frozenset(owned))
+            if found:
+                self.reporter.warning(f"{request.node.label}: an earlier build was "
+                                      f"interrupted mid-submission; found its job {found} "
+                                      "on the server and resumed it")
+                j.submitted(entry, found)
+                owned.add(found)
+                return found
+            self.reporter.warning(f"{request.node.label}: an earlier submission did not "
+                                  "reach the server; submitting now")
         await self._commit_budget(request)
         entry = j.intent(key, request.node.id, self.provider.name)
         while True:
@@ -405,17 +404,14 @@ class Engine:
                     return jobs
 
                 self._owned = await asyncio.to_thread(read)
-                claim = getattr(self.provider, "claim", None)
-                if claim is not None:
-                    claim(self._owned)
+                self.provider.claim(self._owned)
             return self._owned
 
     def _report_notices(self) -> None:
         """Pass on what the provider wants the user to hear (e.g. a job recovered after its
         submission's answer was lost)."""
-        notices = getattr(self.provider, "notices", None)
-        while isinstance(notices, list) and notices:
-            self.reporter.warning(str(notices.pop(0)))
+        for notice in self.provider.take_notices():
+            self.reporter.warning(notice)
 
     def _tmp_root(self) -> Path:
         p = self.ws.work / "tmp"

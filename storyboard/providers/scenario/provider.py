@@ -26,7 +26,7 @@ from storyboard.errors import (
 )
 from storyboard.hashing import hash_file, hash_text
 from storyboard.media import Ffmpeg
-from storyboard.providers.base import Fetched, InputFile, JobStatus, Request
+from storyboard.providers.base import BaseProvider, Fetched, InputFile, JobStatus, Request
 from storyboard.providers.scenario.client import ScenarioClient, sniff_mime
 from storyboard.providers.scenario.records import JsonMap, as_number, as_text
 from storyboard.refs import map_refs, refs_in
@@ -59,7 +59,7 @@ class WorkspaceLike(Protocol):
     def ffmpeg(self) -> Ffmpeg: ...
 
 
-class ScenarioProvider:
+class ScenarioProvider(BaseProvider):
     name = "scenario"
     paid = True
 
@@ -325,6 +325,10 @@ class ScenarioProvider:
         cu = billing.get("cuCost")
         cost = float(cu) if isinstance(cu, int | float) and cu else self._costs.get(job_id, 0.0)
         return Fetched(dest, cost, asset_id)
+
+    def take_notices(self) -> list[str]:
+        taken, self.notices = self.notices, []
+        return taken
 
     def claim(self, job_ids: Iterable[str]) -> None:
         """Job ids other nodes or takes already own (the engine reads them from its journal,
