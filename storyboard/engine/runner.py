@@ -15,14 +15,13 @@ import random
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
 
-from storyboard.cache import LockFile, ObjectStore, Record, RunIndex, StatCache, node_key
+from storyboard.cache import Record
 from storyboard.engine.events import NodeResult, Reporter, Summary
-from storyboard.engine.journal import Journal
+from storyboard.engine.status import Statuses
+from storyboard.engine.workspace import Workspace
 from storyboard.errors import (
     JobFailed,
     MediaError,
@@ -35,115 +34,23 @@ from storyboard.errors import (
     StoryboardError,
 )
 from storyboard.graph import Graph, Node
-from storyboard.media import AudioBed, CutSegment, CutSpec, Ffmpeg
+from storyboard.media import AudioBed, CutSegment, CutSpec
 from storyboard.providers.base import InputFile, Provider, Request
-from storyboard.refs import ref
-
-LOCAL = "local"
-
-
-class ReadThrough(Protocol):
-    """A remote cache (storyboard.remote.Remote): put a verified copy of an object in the store."""
-
-    def fetch(self, digest: str, store: ObjectStore) -> bool: ...
-
-
-@dataclass
-class Workspace:
-    """Everything on disk a build reads and writes, for one project."""
-
-    root: Path  # the project folder
-    work: Path  # .storyboard/
-    stat: StatCache
-    store: ObjectStore
-    index: RunIndex
-    lock: LockFile
-    journal: Journal
-    ffmpeg: Ffmpeg
-    remote: ReadThrough | None = None  # a shared cache to fetch missing outputs from
-    # Records verified by `lookup` in this process, so the engine does not repeat the plan's
-    # reads; objects never leave the store mid-build (gc is not run during a build).
-    _found: dict[str, Record] = field(default_factory=dict)
-
-    @classmethod
-    def open(cls, root: Path, lock_path: Path, ffmpeg: Ffmpeg | None = None,
-             warn: Callable[[str], None] = lambda _m: None) -> Workspace:
-        work = root / ".storyboard"
-        stat = StatCache(work / "stat-cache.json")
-        return cls(
-            root=root, work=work, stat=stat,
-            store=ObjectStore(work / "cache", stat, warn),
-            index=RunIndex(work / "index"),
-            lock=LockFile(lock_path),
-            journal=Journal(work / "journal"),
-            ffmpeg=ffmpeg or Ffmpeg(),
-        )
-
-    def found(self, key: str) -> Record | None:
-        """A record `lookup` already verified in this process (the plan, before the engine)."""
-        return self._found.get(key)
-
-    def lookup(self, key: str) -> Record | None:
-        """A stored output for `key`: from the run index, else from the lock or its history
-        (a fresh clone, an earlier take); an output missing here is read through the remote."""
-        if key in self._found:
-            return self._found[key]
-        rec = self._lookup(key)
-        if rec is not None:
-            self._found[key] = rec
-        return rec
-
-    def _lookup(self, key: str) -> Record | None:
-        rec = self.index.get(key)
-        if rec is None:
-            rec = self.lock.find(key)
-        if rec is None:
-            return None
-        if self.store.has(rec.output):
-            return rec
-        if self.remote is not None and self.remote.fetch(rec.output, self.store):
-            return rec
-        return None
-
-
-def node_request_key(node: Node, provider: str, digests: dict[str, str]) -> str:
-    """The key of any node, given the digests of its inputs."""
-    if node.kind == "cut":
-        assert node.cut is not None
-        body = cut_body(node)
-        return node_key("cut", LOCAL, None, body, digests)
-    if node.kind in ("frame", "local_loop"):
-        return node_key(node.kind, LOCAL, None, node.body, digests)
-    return node_key(node.kind, provider, node.model_id, node.body, digests, node.take)
-
-
-def cut_body(node: Node) -> dict[str, Any]:
-    assert node.cut is not None
-    c = node.cut
-    return {
-        "segments": [{"clip": ref(s.node), "in": s.trim_in, "out": s.trim_out,
-                      "transition": s.transition, "transition_duration": s.transition_duration}
-                     for s in c.segments],
-        "width": c.width, "height": c.height, "fps": c.fps, "fit": c.fit,
-        "audio": ({"asset": ref(c.audio.node), "volume": c.audio.volume,
-                   "fade_in": c.audio.fade_in, "fade_out": c.audio.fade_out,
-                   "start": c.audio.start} if c.audio else None),
-        "clip_audio": c.clip_audio,
-        "renderer": 1,
-    }
 
 
 class Engine:
     def __init__(
         self, ws: Workspace, graph: Graph, provider: Provider, reporter: Reporter | None = None,
         *, jobs: int = 4, local_jobs: int | None = None, fail_fast: bool = False,
-        max_cost: float | None = None,
+        max_cost: float | None = None, statuses: Statuses | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.ws = ws
         self.graph = graph
         self.provider = provider
+        # The plan's statuses when the plan was made in this command: one decision, read twice.
+        self.statuses = statuses or Statuses(graph, ws, provider.name)
         self.reporter = reporter or Reporter()
         self.jobs = max(1, jobs)
         self.local_jobs = local_jobs or max(1, min(4, os.cpu_count() or 2))
@@ -183,7 +90,6 @@ class Engine:
                                and self.graph.nodes[n].kind != "asset"]
             summary.elapsed = self.clock() - start
             self.ws.stat.save()
-            await self.provider.close()
         self._report_notices()
         self.reporter.run_done(summary)
         return summary
@@ -224,8 +130,9 @@ class Engine:
             return NodeResult(node.id, node.label, node.kind, "skipped",
                               error="stopped after a failure (--fail-fast)")
         digests = {i: self.digests[i] for i in node.inputs}
-        key = node_request_key(node, self.provider.name, digests)
-        rec = self.ws.found(key) or await asyncio.to_thread(self.ws.lookup, key)
+        status = await asyncio.to_thread(self.statuses.of, node.id, digests)
+        key, rec = status.key, status.record
+        assert key is not None  # every input is built, so the key is known
         if rec is not None:
             try:
                 await self._record(node, key, rec.output, rec.cost, rec.job, digests, rec)
@@ -265,7 +172,7 @@ class Engine:
 
     async def _record(self, node: Node, key: str, digest: str, cost: float, job: str | None,
                       digests: dict[str, str], previous: Record | None) -> None:
-        provider = self.provider.name if node.runs_model else LOCAL
+        provider = self.statuses.recorded_provider(node)
         old = self.ws.lock.nodes.get(node.id)
         same = old is not None and old.key == key and old.output == digest
         rec = Record(
@@ -317,7 +224,7 @@ class Engine:
                                                    status.trace_id)), job)
                 if p.paid:
                     self.reporter.job_progress(node.id, node.label, "downloading", 1.0)
-                with tempfile.TemporaryDirectory(dir=self._tmp_root()) as tmp:
+                with tempfile.TemporaryDirectory(dir=self.ws.tmp()) as tmp:
                     fetched = await p.fetch(job, request, Path(tmp))
                     digest = await asyncio.to_thread(self.ws.store.put, fetched.path, move=True)
             except NodeFailed:
@@ -413,16 +320,11 @@ class Engine:
         for notice in self.provider.take_notices():
             self.reporter.warning(notice)
 
-    def _tmp_root(self) -> Path:
-        p = self.ws.work / "tmp"
-        p.mkdir(parents=True, exist_ok=True)
-        return p
-
     # -- local nodes ------------------------------------------------------------------------
     def _run_local(self, node: Node, digests: dict[str, str]) -> str:
         inputs = self._inputs(node, digests)
         ff = self.ws.ffmpeg
-        with tempfile.TemporaryDirectory(dir=self._tmp_root()) as tmp:
+        with tempfile.TemporaryDirectory(dir=self.ws.tmp()) as tmp:
             if node.kind == "frame":
                 src = inputs[node.inputs[0]].path
                 dst = Path(tmp) / "frame.png"
