@@ -33,7 +33,7 @@ from storyboard.errors import (
     StoreError,
     StoryboardError,
 )
-from storyboard.graph import Graph, Node
+from storyboard.graph import CutPlan, FrameData, Graph, LocalLoopData, Node
 from storyboard.media import AudioBed, CutSegment, CutSpec
 from storyboard.providers.base import InputFile, Provider, Request
 
@@ -324,18 +324,17 @@ class Engine:
     def _run_local(self, node: Node, digests: dict[str, str]) -> str:
         inputs = self._inputs(node, digests)
         ff = self.ws.ffmpeg
+        work = node.payload
         with tempfile.TemporaryDirectory(dir=self.ws.tmp()) as tmp:
-            if node.kind == "frame":
-                src = inputs[node.inputs[0]].path
+            if isinstance(work, FrameData):
                 dst = Path(tmp) / "frame.png"
-                ff.extract_frame(src, dst, node.which or "last")
-            elif node.kind == "local_loop":
-                src = inputs[node.inputs[0]].path
+                ff.extract_frame(inputs[node.inputs[0]].path, dst, work.which)
+            elif isinstance(work, LocalLoopData):
                 dst = Path(tmp) / "loop.mp4"
-                ff.make_loop(src, dst, node.crossfade or 1.0)
-            elif node.kind == "cut":
+                ff.make_loop(inputs[node.inputs[0]].path, dst, work.crossfade)
+            elif isinstance(work, CutPlan):
                 dst = Path(tmp) / "cut.mp4"
-                ff.render_cut(self._cut_spec(node, inputs), dst)
+                ff.render_cut(self._cut_spec(work, inputs), dst)
             else:  # pragma: no cover - model kinds never reach here
                 raise MediaError(f"no local runner for {node.kind}")
             digest = self.ws.store.put(dst, move=True)
@@ -343,9 +342,7 @@ class Engine:
             self._materialize(node, digest)
         return digest
 
-    def _cut_spec(self, node: Node, inputs: dict[str, InputFile]) -> CutSpec:
-        c = node.cut
-        assert c is not None
+    def _cut_spec(self, c: CutPlan, inputs: dict[str, InputFile]) -> CutSpec:
         segs = tuple(CutSegment(inputs[s.node].path, s.trim_in, s.trim_out, s.transition,
                                 s.transition_duration) for s in c.segments)
         audio = None
