@@ -1,14 +1,16 @@
 """A provider that runs no model and needs no ffmpeg: each job "renders" a few bytes.
 
 Behaviour comes from the prompt, so tests read like what they pin: a prompt holding FAIL fails
-its job, REJECT is refused at submission, SLOW stays running for a few polls, BUG raises an
-unexpected exception. Paid or free, with a fixed price per job; it counts what it was asked.
+its job, REJECT is refused at submission, SLOW stays running for a few polls (and, with
+AFTER-FAIL, until another job has failed: orders a --fail-fast test without a clock), BUG
+raises an unexpected exception. Paid or free, with a fixed price per job; it counts what it was asked.
 Loaded by the CLI tests as `--provider standin:make` (its `name` is "stand-in", not the string
 that loads it, on purpose).
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Collection, Iterable
 from pathlib import Path
@@ -32,21 +34,30 @@ class StandIn(BaseProvider):
         self.polls: dict[str, int] = {}
         self.claimed: set[str] = set()
         self.opened = self.closed = 0
+        self.loops: set[int] = set()  # the event loops it was called in
+        self.failed = 0
         self._jobs: dict[str, Request] = {}
         self._ids = itertools.count(1)
         self._notices: list[str] = []
 
+    def _seen(self) -> None:
+        self.loops.add(id(asyncio.get_running_loop()))
+
     async def open(self) -> None:
+        self._seen()
         self.opened += 1
 
     async def close(self) -> None:
+        self._seen()
         self.closed += 1
 
     async def estimate(self, request: Request) -> float | None:
+        self._seen()
         self.estimated.append(request.node.id)
         return self.price
 
     async def submit(self, request: Request) -> str:
+        self._seen()
         prompt = str(request.node.fields.get("prompt", ""))
         if "REJECT" in prompt:
             raise Rejected("the service refused this request", "remove REJECT", status=422)
@@ -58,17 +69,21 @@ class StandIn(BaseProvider):
         return job
 
     async def poll(self, job_id: str) -> JobStatus:
-        self.polls[job_id] = self.polls.get(job_id, 0) + 1
+        self._seen()
+        n = self.polls[job_id] = self.polls.get(job_id, 0) + 1
         request = self._jobs.get(job_id)
         prompt = str(request.node.fields.get("prompt", "")) if request else ""
-        if "FAIL" in prompt:
+        if "FAIL" in prompt and "AFTER-FAIL" not in prompt:
+            self.failed += 1
             return JobStatus("failed", error="the model refused this prompt", hint="rephrase",
                              trace_id="t-1")
-        if "SLOW" in prompt and self.polls[job_id] < 3:
-            return JobStatus("running", self.polls[job_id] / 3, "in-progress")
+        waiting = "AFTER-FAIL" in prompt and not self.failed and n < 10_000  # bounded
+        if "SLOW" in prompt and (n < 3 or waiting):
+            return JobStatus("running", None, "in-progress")
         return JobStatus("done", 1.0, "done")
 
     async def fetch(self, job_id: str, request: Request, workdir: Path) -> Fetched:
+        self._seen()
         out = workdir / f"{job_id}.bin"
         out.write_bytes(f"{request.key}:{request.node.id}".encode())
         return Fetched(out, self.price or 0.0)
