@@ -17,6 +17,8 @@ from storyboard.errors import ProjectError, SpecError
 from storyboard.export import export_otio
 from storyboard.project import Project
 
+pytestmark = pytest.mark.e2e  # the trailer is built with real ffmpeg first
+
 CLIP_FIELDS = ("shot", "node", "key", "model", "job", "cost", "take", "provider")
 
 
