@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import opentimelineio as otio
 from opentimelineio.opentime import RationalTime, TimeRange
@@ -25,8 +25,10 @@ from opentimelineio.opentime import RationalTime, TimeRange
 from storyboard.errors import Problem, ProjectError, SpecError
 from storyboard.graph import CutPlan, Node, Segment
 from storyboard.media.graph import frame_count, frames_in
-from storyboard.project import Project
 from storyboard.spec import suggest
+
+if TYPE_CHECKING:  # annotations only: Project calls into this module
+    from storyboard.project import Project
 
 MEDIA_DIR = "renders/media"  # relative to the project folder
 NAMESPACE = "storyboard"

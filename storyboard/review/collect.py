@@ -8,11 +8,13 @@ store whether it is still here, and `Project.status()` whether it is up to date 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from storyboard.cache.lockfile import Record
 from storyboard.graph import Node
-from storyboard.project import Project, StatusLine
+
+if TYPE_CHECKING:  # annotations only: Project calls into this module
+    from storyboard.project import Project, StatusLine
 
 State = Literal["up to date", "stale", "not built"]
 
