@@ -1,10 +1,11 @@
 """The runner: executes a plan over the graph with asyncio, bounded per provider.
 
-Each node waits for its inputs, computes its key from their content digests, and either reuses
-a stored output or runs: model nodes through their provider (journaled submit, poll, fetch),
-frames, local loops and cuts through `media/` in worker threads. A failed node is a value: its
-dependents are skipped while independent branches finish. The lock is updated after each
-success, so an interrupted build keeps everything it finished.
+Each node waits for its inputs, asks `status.py` for its status given their content digests
+(the same answer the plan showed), and either reuses the stored output or runs: model nodes
+through their provider (journaled submit, poll, fetch), frames, local loops and cuts through
+`media/` in worker threads. A failed node is a value: its dependents are skipped while
+independent branches finish. The lock is updated after each success, so an interrupted build
+keeps everything it finished. The caller opens and closes the provider (once per command).
 """
 
 from __future__ import annotations

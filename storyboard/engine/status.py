@@ -14,15 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from storyboard.cache import Reason, Record, node_key, why_stale
+from storyboard.engine.events import PlanStatus
 from storyboard.engine.workspace import Workspace
 from storyboard.graph import Graph, Node
 from storyboard.refs import ref
 
 LOCAL = "local"  # the provider name recorded for frames, local loops and cuts
-State = Literal["cached", "to run", "blocked"]
+State = PlanStatus  # what a plan row shows is the status itself
 
 
 @dataclass(frozen=True)
