@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
-    from storyboard.export import FORMAT_NAMES, export_cut
+    from storyboard.export import FORMAT_NAMES
     from storyboard.project import Project
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -33,7 +33,7 @@ def main() -> None:
         out = Path(tmp) / "out"
 
         def export(fmt: str) -> None:
-            export_cut(project, "trailer", out / f"trailer.{fmt}", fmt)
+            project.export("trailer", fmt=fmt, output=out / f"trailer.{fmt}")
 
         t0 = time.perf_counter()
         export("otio")  # places the media

@@ -1,7 +1,7 @@
 """Every exception storyboard raises, in one tree.
 
 Problems found before anything runs are exceptions; a node that fails while running is a
-`NodeResult` value (see `engine/`), never an exception that escapes the runner.
+`NodeResult` value (see `engine/`): `NodeFailed` carries it inside the engine and never escapes.
 
     StoryboardError                  base: every message says what happened and what to do
     ├── ProjectError                 the project cannot be run as written          (exit 3)
@@ -9,16 +9,32 @@ Problems found before anything runs are exceptions; a node that fails while runn
     │   │                            catalogue rules, references, cycles, asset files
     │   └── CredentialsError         Scenario credentials missing or rejected
     ├── BudgetError                  the plan costs more than --max-cost              (exit 4)
-    ├── BusyError                    another build holds this project's lock
+    ├── BusyError                    another build holds this project's lock          (exit 1)
     ├── MediaError                   ffmpeg or ffprobe failed: argv and the tail of stderr
     │   └── FfmpegNotFound           no ffmpeg/ffprobe binary could be located
-    ├── StoreError                   the cache or the lock file cannot be read or written
-    └── ProviderError                a provider could not do what it was asked
-        ├── TransientError           worth retrying: timeouts, 5xx, dropped connections
-        ├── RateLimited              429: wait `retry_after` seconds, then go on
-        └── JobFailed                the provider ran the job and it failed (moderation, ...)
+    ├── GraphvizError                Graphviz's `dot` is missing or could not draw the graph
+    ├── StoreError                   the cache, the journal or the lock cannot be read or written
+    │   └── RemoteError              a remote cache cannot be reached, read or written
+    ├── ProviderError                a provider could not do what it was asked
+    │   ├── TransientError           worth retrying: timeouts, 5xx, dropped connections
+    │   │   ├── RateLimited          429: wait `retry_after` seconds, then go on
+    │   │   └── ScenarioUnavailable  Scenario unreachable or 5xx; `may_have_arrived` says
+    │   │       │                    whether a paid submission can be sent again
+    │   │       └── AmbiguousSubmission  a submission failed after it was sent: a job may
+    │   │                            exist; look for it, never resend blindly
+    │   ├── Rejected                 the provider refused the request (4xx): nothing ran and
+    │   │                            nothing was created, retrying will not help
+    │   └── JobFailed                the provider ran the job and it failed (moderation, ...)
+    └── NodeFailed                   inside the engine only: this node failed (becomes a
+        └── NodeRefused              `NodeResult`); refused: --max-cost would be passed (exit 4)
 
-The CLI maps this tree to exit codes in one table (`cli/exit_codes.py`).
+`Rejected` and `JobFailed` are siblings: a rejected submission created no job (the engine drops
+its journal intent and fails the node), a failed job was created and ran (the engine fails the
+node with the provider's reason, hint and trace id). Private exceptions that never leave their
+module (`_UrlRefused` in the scenario client) are not part of the tree.
+
+The CLI maps this tree to exit codes in one table (`cli/exit_codes.py`); a test fails when a
+class here has no entry there.
 """
 
 from __future__ import annotations
@@ -121,6 +137,50 @@ class RateLimited(TransientError):
         super().__init__(message)
 
 
+class ScenarioUnavailable(TransientError):
+    """Scenario could not be reached or answered with a server error; worth retrying.
+
+    `may_have_arrived` is False only when the request certainly never reached the service
+    (connection refused, connect timeout): only then may a paid submission be sent again.
+    """
+
+    def __init__(self, message: str, *, may_have_arrived: bool, status: int | None = None,
+                 trace_id: str = "") -> None:
+        self.may_have_arrived = may_have_arrived
+        self.status = status
+        self.trace_id = trace_id
+        super().__init__(message)
+
+
+class AmbiguousSubmission(ScenarioUnavailable):
+    """A paid submission failed after it was sent: a job may exist and be charged.
+
+    Never retried blindly: look for the job (`list_jobs` + `metadata.input`) first.
+    """
+
+
+def _explained(message: str, hint: str, trace_id: str) -> str:
+    text = message
+    if hint:
+        text += f" (hint: {hint})"
+    if trace_id:
+        text += f" [trace id {trace_id}]"
+    return text
+
+
+class Rejected(ProviderError):
+    """The provider refused the request (400, 403, 404, ...): nothing ran, nothing was
+    created, retrying will not help."""
+
+    def __init__(self, message: str, hint: str = "", trace_id: str = "", *,
+                 status: int = 400) -> None:
+        self.reason = message
+        self.hint = hint
+        self.trace_id = trace_id
+        self.status = status
+        super().__init__(_explained(message, hint, trace_id))
+
+
 class JobFailed(ProviderError):
     """The provider ran the job and reports that it failed."""
 
@@ -128,9 +188,24 @@ class JobFailed(ProviderError):
         self.reason = message
         self.hint = hint
         self.trace_id = trace_id
-        text = message
-        if hint:
-            text += f" (hint: {hint})"
-        if trace_id:
-            text += f" [trace id {trace_id}]"
-        super().__init__(text)
+        super().__init__(_explained(message, hint, trace_id))
+
+
+class GraphvizError(StoryboardError):
+    """Graphviz's `dot` is missing or could not draw the graph."""
+
+
+class RemoteError(StoreError):
+    """The remote cache cannot be reached, read or written."""
+
+
+class NodeFailed(StoryboardError):
+    """A node failed while running; the engine turns it into a failed `NodeResult`."""
+
+    def __init__(self, message: str, job: str | None = None) -> None:
+        self.job = job
+        super().__init__(message)
+
+
+class NodeRefused(NodeFailed):
+    """Submitting this node would take the build past --max-cost: nothing was sent."""

@@ -10,13 +10,17 @@ local cache. `storyboard takes` prints it; the review page shows the takes side 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from storyboard.cache import Record
-from storyboard.engine import PlannedNode
-from storyboard.engine.runner import node_request_key
+from storyboard.cache.textdiff import diff_text
+from storyboard.engine import PlannedNode, node_request_key
 from storyboard.errors import Problem, SpecError
-from storyboard.project import Project
+from storyboard.graph.nodes import ModelData
 from storyboard.spec import suggest
+
+if TYPE_CHECKING:  # annotations only: `Project.takes` calls into this module
+    from storyboard.project import Project
 
 PROVIDERS = ("preview", "scenario")  # besides the ones the records name
 
@@ -55,6 +59,12 @@ class ShotTakes:
     def current(self) -> Take | None:
         return next((t for t in self.takes if t.current), None)
 
+    def prompt_diff(self, take: Take) -> str | None:
+        """A take's prompt as a word diff against the file's (None: the same, or unknown)."""
+        if take.prompt is None or take.prompt == self.prompt:
+            return None
+        return diff_text(take.prompt, self.prompt)
+
 
 def shot_takes(project: Project, shot: str, provider: str | None = None) -> ShotTakes:
     if shot not in project.board.shots:
@@ -81,12 +91,13 @@ def shot_takes(project: Project, shot: str, provider: str | None = None) -> Shot
     # tells which takes were made from the prompt the file has now.
     digests = _input_digests(project, plan.nodes, node.inputs)
     same_request: set[str] = set()
-    if digests is not None and node.runs_model:
+    if digests is not None and isinstance(node.payload, ModelData):
         providers = {row.provider, *PROVIDERS, *(r.provider for r, _ in known.values())}
         top = max([node.take, *(r.take for r, _ in known.values())])
         for name in sorted(providers):
             for take in range(1, top + 1):
-                key = node_request_key(replace(node, take=take), name, digests)
+                again = replace(node, payload=replace(node.payload, take=take))
+                key = node_request_key(again, name, digests)
                 same_request.add(key)
                 if key not in known and (found := ws.index.get(key)) is not None:
                     known[key] = (found, False)

@@ -1,53 +1,44 @@
-"""`Project`: what the CLI and Python users call: load, validate, plan, build, status, why, graph.
+"""`Project`: what the CLI and Python users call: load, validate, plan, build, status, why, graph,
+push, pull, gc, review, export and takes; each takes arguments and returns a result object.
 
-It ties the layers together: the spec and graph say what the film is, the cache says what
-already exists, providers and the engine make the rest. Every method returns data; nothing
-here prints.
+It ties the layers together: the spec and graph say what the film is, `engine.status` says what
+already exists and why the rest runs, providers and the engine make it. Every method returns
+data; nothing here prints. Each command runs at most one event loop, in which the provider is
+opened once and closed once.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import filelock
 
 from storyboard import stamp
-from storyboard.cache import Reason, why_stale
-from storyboard.engine import Engine, Plan, PlannedNode, Reporter, Summary, Workspace
-from storyboard.engine.events import PlanStatus
-from storyboard.engine.runner import node_request_key
-from storyboard.errors import (
-    BudgetError,
-    BusyError,
-    MediaError,
-    Problem,
-    ProjectError,
-    SpecError,
-)
-from storyboard.graph import AssetFacts, Graph, build_graph, media_kind_of, render_graph
+from storyboard.cache import Reason
+from storyboard.cache.gc import DEFAULT_GRACE, GcReport, collect, named_objects
+from storyboard.engine import Engine, Plan, PlannedNode, Reporter, Statuses, Summary, Workspace
+from storyboard.errors import BudgetError, BusyError, Problem, RemoteError, SpecError
+from storyboard.graph import Graph, build_graph, render_graph
 from storyboard.media import Ffmpeg
+from storyboard.probe import probe_assets
 from storyboard.providers.base import InputFile, Provider, Request
-from storyboard.remote import (
-    Remote,
-    RemoteError,
-    Transfer,
-    TransferReport,
-    open_remote,
-    resolve_url,
-)
+from storyboard.providers.choose import BUILTIN_NAMES, make_provider
+from storyboard.remote import Remote, Transfer, TransferReport, open_remote, resolve_url
 from storyboard.remote import pull as pull_objects
 from storyboard.remote import push as push_objects
 from storyboard.settings import Settings
 from storyboard.spec import SourceMap, Storyboard, read, suggest
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: their modules are imported by the methods using them
+    from storyboard.export import ExportResult
     from storyboard.history import ShotTakes
 
 LOCK_NAME = "storyboard.lock"
+PRICING_SLOTS = 8  # dry runs at a time: independent reads, a few at once keep planning short
 
 
 @dataclass(frozen=True)
@@ -55,13 +46,27 @@ class StatusLine:
     node: str
     label: str
     kind: str
-    state: str  # up to date | stale | waiting
+    state: str  # up to date | stale
     reasons: tuple[Reason, ...]
+
+
+@dataclass
+class BuildResult(Summary):
+    """A build's `Summary`, plus the renders it placed and what `push` uploaded."""
+
+    renders: list[Path] = field(default_factory=list)
+    pushed: TransferReport | None = None
+
+
+@dataclass(frozen=True)
+class ReviewResult:
+    page: Path
+    contact_sheet: Path | None  # None: not asked for, or no shot built yet
 
 
 class Project:
     def __init__(self, file: Path, board: Storyboard, smap: SourceMap, graph: Graph,
-                 ws: Workspace, profile: str | None) -> None:
+                 ws: Workspace, profile: str | None, remote: str | None = None) -> None:
         self.file = file
         self.root = file.parent
         self.board = board
@@ -69,8 +74,7 @@ class Project:
         self.graph = graph
         self.ws = ws
         self.profile = profile
-        self.remote_option: str | None = None  # --remote; see `remote_url`
-        self.pushed: TransferReport | None = None  # what `build(push=True)` uploaded
+        self._remote_flag = remote  # --remote, which wins over the environment and the file
 
     # -- loading ----------------------------------------------------------------------------
     @classmethod
@@ -84,11 +88,9 @@ class Project:
         board, smap, _raw = read(path)
         root = path.parent if str(path.parent) else Path(".")
         ws = Workspace.open(root, root / LOCK_NAME, ffmpeg, warn)
-        facts = _probe_assets(board, smap, root, ws)
+        facts = probe_assets(board, smap, root, ws.stat, ws.ffmpeg)
         graph = build_graph(board, smap, root, profile=profile, facts=facts)
-        project = cls(path, board, smap, graph, ws, profile)
-        project.remote_option = remote
-        return project
+        return cls(path, board, smap, graph, ws, profile, remote)
 
     # -- targets and providers --------------------------------------------------------------
     def target_ids(self, names: list[str] | tuple[str, ...] = ()) -> list[str]:
@@ -116,71 +118,66 @@ class Project:
         return [n for n in self.graph.order() if n in needed]
 
     def provider_name(self, override: str | None) -> str:
+        """What chooses the provider: --provider, else `provider:` in the file, else preview."""
         return override or self.board.provider or "preview"
 
     def make_provider(self, name: str) -> Provider:
-        if name == "preview":
-            from storyboard.providers.preview import PreviewProvider
+        return make_provider(name, self.root, self.ws, self)
 
-            return PreviewProvider(self.ws.ffmpeg, self.ws.work / "tmp")
-        if name == "scenario":
-            try:
-                from storyboard.providers.scenario import ScenarioProvider
-            except ImportError:
-                raise ProjectError("the scenario provider is not available in this build; "
-                                   "use --provider preview") from None
-            return ScenarioProvider.from_settings(self.root, self.ws)
-        if ":" in name:
-            return _provider_plugin(name, self)
-        raise ProjectError(f"unknown provider '{name}' (providers: preview, scenario, or "
-                           "package.module:factory for a provider of your own)")
+    def _keyed_by(self, choice: str, given: Provider | None) -> tuple[str, Provider | None]:
+        """The name outputs are keyed by (`Provider.name`), and the provider if making it was
+        the only way to know (a plugin); built-ins are not made, so offline commands stay
+        offline and need no credentials."""
+        if given is not None:
+            return given.name, given
+        if choice in BUILTIN_NAMES:
+            return BUILTIN_NAMES[choice], None
+        made = self.make_provider(choice)
+        return made.name, made
 
     # -- plan -------------------------------------------------------------------------------
     def plan(self, targets: list[str] | tuple[str, ...] = (), provider: str | None = None,
              *, estimate: bool = True, provider_obj: Provider | None = None) -> Plan:
         """Every node the targets need: cached, to run or blocked, why, and what it costs."""
-        pname = self.provider_name(provider)
-        order = self.order(self.target_ids(targets))
+        choice = self.provider_name(provider)
+        key_name, made = self._keyed_by(choice, provider_obj)
+        plan, digests = self._plan(targets, choice, Statuses(self.graph, self.ws, key_name))
+        if not estimate or not any(r.status != "cached" and r.estimate is None
+                                   for r in plan.nodes):
+            return plan
+        prov = made or self.make_provider(choice)
+        return asyncio.run(self._priced(plan, prov, digests, own=provider_obj is None))
+
+    def _plan(self, targets: list[str] | tuple[str, ...], choice: str, statuses: Statuses
+              ) -> tuple[Plan, dict[str, str]]:
+        """The plan's rows from `statuses`, and the digests known so far (assets, cached)."""
         digests: dict[str, str] = {}
         rows: list[PlannedNode] = []
-        pending: dict[str, PlannedNode] = {}
-        for node_id in order:
+        for node_id in self.order(self.target_ids(targets)):
             node = self.graph.nodes[node_id]
             if node.kind == "asset":
                 assert node.path is not None
                 digests[node_id] = self.ws.stat.digest(self.root / node.path)
                 continue
-            ready = all(i in digests for i in node.inputs)
-            key = node_request_key(node, pname, digests) if ready else None
-            rec = self.ws.lookup(key) if key else None
-            if rec is not None:
-                digests[node_id] = rec.output
-            status: PlanStatus = "cached" if rec else ("to run" if ready else "blocked")
-            reasons = why_stale(
-                key=key, cached=rec is not None, previous=self.ws.lock.nodes.get(node_id),
-                provider=pname if node.runs_model else "local", fields=dict(node.fields),
-                take=node.take, inputs={i: digests.get(i) for i in node.inputs},
-                labels={i: self.graph.nodes[i].label for i in node.inputs},
-            )
-            row = PlannedNode(
+            st = statuses.of(node_id, digests)
+            if st.output is not None:
+                digests[node_id] = st.output
+            rows.append(PlannedNode(
                 node=node_id, label=node.label, kind=node.kind, model=node.model_id,
-                provider=pname if node.runs_model else "local", status=status,
-                reasons=tuple(reasons), key=key, estimate=0.0 if not node.runs_model else None,
-                paid_before=rec.cost if rec else 0.0,
-            )
-            rows.append(row)
-            pending[node_id] = row
-        plan = Plan(tuple(rows), pname)
+                provider=choice if node.runs_model else "local", status=st.state,
+                reasons=st.reasons, key=st.key, estimate=None if node.runs_model else 0.0,
+                paid_before=st.record.cost if st.record else 0.0,
+            ))
         self.ws.stat.save()
-        if estimate and any(r.status != "cached" and r.estimate is None for r in rows):
-            prov = provider_obj or self.make_provider(pname)
-            plan = asyncio.run(self._estimate(plan, prov, digests, own=provider_obj is None))
-        return plan
+        return Plan(tuple(rows), choice), digests
 
-    async def _estimate(self, plan: Plan, prov: Provider, digests: dict[str, str],
-                        own: bool) -> Plan:
-        # Dry runs are independent reads: a few at a time keeps planning short for big films.
-        slots = asyncio.Semaphore(8)
+    async def _priced(self, plan: Plan, prov: Provider, digests: dict[str, str], *,
+                      own: bool = False) -> Plan:
+        """The plan with each unpriced node to run priced by a dry run (`own`: open and close
+        the provider around it)."""
+        if own:
+            await prov.open()
+        slots = asyncio.Semaphore(PRICING_SLOTS)
 
         async def price(row: PlannedNode) -> PlannedNode:
             if row.status == "cached" or row.estimate is not None:
@@ -191,7 +188,7 @@ class Project:
                       for i in node.inputs}
             async with slots:
                 cost = await prov.estimate(Request(node, row.key or "", node.body, inputs))
-            return _with(row, estimate=cost)
+            return replace(row, estimate=cost)
 
         try:
             rows = await asyncio.gather(*(price(r) for r in plan.nodes))
@@ -211,11 +208,11 @@ class Project:
               jobs: int = 4, fail_fast: bool = False, max_cost: float | None = None,
               reporter: Reporter | None = None, provider_obj: Provider | None = None,
               wait: bool = False, push: bool = False,
-              progress: Callable[[Transfer], None] | None = None) -> Summary:
-        """Run what the plan says, then render the cuts. Failures are in the summary.
+              progress: Callable[[Transfer], None] | None = None) -> BuildResult:
+        """Run what the plan says, then render the cuts. Failures are in the result.
 
         With a remote configured, outputs missing here are fetched from it before anything
-        runs; `push` then uploads what this build made (the report is in `self.pushed`).
+        runs; `push` then uploads what this build made (the report is `result.pushed`).
         """
         reporter = reporter or Reporter()
         remote = self.open_remote() if push or self.remote_url() else None
@@ -232,9 +229,34 @@ class Project:
         try:
             self.ws.store.clean_tmp()
             self.ws.remote = remote
-            pname = self.provider_name(provider)
-            prov = provider_obj or self.make_provider(pname)
-            plan = self.plan(targets, pname, estimate=prov.paid, provider_obj=prov)
+            choice = self.provider_name(provider)
+            prov = provider_obj or self.make_provider(choice)
+            summary = asyncio.run(self._build(targets, choice, prov, reporter, jobs=jobs,
+                                              fail_fast=fail_fast, max_cost=max_cost))
+            result = BuildResult(summary.results, summary.elapsed, summary.interrupted,
+                                 renders=self._renders(summary))
+            if push and remote is not None:
+                made = [r.output for r in summary.results if r.status == "done" and r.output]
+                result.pushed = push_objects(self.ws.store, remote, made, progress=progress)
+            if provider_obj is None and all(r.status in ("done", "cached")
+                                            for r in summary.results):
+                self._write_stamp(targets, provider, summary)
+            return result
+        finally:
+            self.ws.remote = None
+            self.ws.stat.save()
+            lock.release()
+
+    async def _build(self, targets: list[str] | tuple[str, ...], choice: str, prov: Provider,
+                     reporter: Reporter, *, jobs: int, fail_fast: bool,
+                     max_cost: float | None) -> Summary:
+        """Plan, price, check the budget and run, in one event loop with the provider open."""
+        await prov.open()
+        try:
+            statuses = Statuses(self.graph, self.ws, prov.name)
+            plan, digests = self._plan(targets, choice, statuses)
+            if prov.paid:
+                plan = await self._priced(plan, prov, digests)
             reporter.plan(plan)
             if max_cost is not None and plan.estimate > max_cost:
                 raise BudgetError(
@@ -242,31 +264,30 @@ class Project:
                     f"{max_cost:g}; nothing was submitted (raise --max-cost, or build fewer "
                     "targets)")
             engine = Engine(self.ws, self.graph, prov, reporter, jobs=jobs, fail_fast=fail_fast,
-                            max_cost=max_cost if prov.paid else None)
-            order = [r.node for r in plan.nodes]
-            assets = [n for n in self.order(self.target_ids(targets))
-                      if self.graph.nodes[n].kind == "asset"]
+                            max_cost=max_cost if prov.paid else None, statuses=statuses)
             stamp.clear(self.ws.work)
-            summary = asyncio.run(engine.run(assets + order))
-            if push and remote is not None:
-                made = [r.output for r in summary.results if r.status == "done" and r.output]
-                self.pushed = push_objects(self.ws.store, remote, made, progress=progress)
-            if provider_obj is None and all(r.status in ("done", "cached")
-                                            for r in summary.results):
-                self._write_stamp(targets, provider, assets, summary)
-            return summary
+            return await engine.run(self._assets(targets) + [r.node for r in plan.nodes])
         finally:
-            self.ws.remote = None
-            self.ws.stat.save()
-            lock.release()
+            await prov.close()
+
+    def _assets(self, targets: list[str] | tuple[str, ...]) -> list[str]:
+        return [n for n in self.order(self.target_ids(targets))
+                if self.graph.nodes[n].kind == "asset"]
+
+    def _renders(self, summary: Summary) -> list[Path]:
+        """The cut files this build placed (built or cached)."""
+        ok = {r.node for r in summary.results if r.status in ("done", "cached")}
+        return [self.root / n.cut.output for n in self.graph.cuts()
+                if n.id in ok and n.cut is not None]
 
     def _write_stamp(self, targets: list[str] | tuple[str, ...], provider: str | None,
-                     assets: list[str], summary: Summary) -> None:
+                     summary: Summary) -> None:
         """Remember what this fully successful build read and wrote (see `storyboard.stamp`)."""
         from storyboard import __version__
 
         watched = [self.file, self.ws.lock.path]
-        watched += [self.root / p for a in assets if (p := self.graph.nodes[a].path)]
+        watched += [self.root / p for a in self._assets(targets)
+                    if (p := self.graph.nodes[a].path)]
         watched += [self.ws.store.path(r.output) for r in summary.results if r.output]
         renders = [c.cut.output for c in self.graph.cuts()
                    if c.cut is not None and any(r.node == c.id for r in summary.results)]
@@ -275,10 +296,36 @@ class Project:
         stamp.write(self.ws.work, key, self.file, watched, {"cached": len(summary.results)},
                     renders)
 
-    # -- remote cache -----------------------------------------------------------------------
+    # -- status and why ---------------------------------------------------------------------
+    def status(self, targets: list[str] | tuple[str, ...] = (),
+               provider: str | None = None) -> list[StatusLine]:
+        plan = self.plan(targets, provider, estimate=False)
+        return [StatusLine(r.node, r.label, r.kind,
+                           "up to date" if r.status == "cached" else "stale", r.reasons)
+                for r in plan.nodes]
+
+    def why(self, name: str, provider: str | None = None) -> PlannedNode:
+        """The reasons shot (or cut) NAME would run, field by field."""
+        if name in self.board.shots:
+            node_id = self.graph.shot_node(name)
+        elif name in self.board.cuts:
+            node_id = f"cut:{name}"
+        else:
+            raise SpecError([Problem(
+                f"no shot or cut named '{name}'", file=str(self.file),
+                hint=suggest(name, [*self.board.shots, *self.board.cuts])
+                or "run `storyboard plan` to list them",
+            )])
+        plan = self.plan([name], provider, estimate=False)
+        return next(r for r in plan.nodes if r.node == node_id)
+
+    def graph_text(self, fmt: str = "mermaid") -> str:
+        return render_graph(self.graph, fmt)  # type: ignore[arg-type]
+
+    # -- remote cache, gc -------------------------------------------------------------------
     def remote_url(self) -> str | None:
         """--remote, else STORYBOARD_REMOTE, else `remote:` in the file (None: no remote)."""
-        return resolve_url(self.remote_option, Settings.load(self.root).remote,
+        return resolve_url(self._remote_flag, Settings.load(self.root).remote,
                            self.board.remote, self.root)
 
     def open_remote(self) -> Remote:
@@ -301,111 +348,33 @@ class Project:
         return pull_objects(self.ws.store, self.open_remote(), self.ws.lock.outputs(),
                             jobs=jobs, progress=progress)
 
-    # -- status and why ---------------------------------------------------------------------
-    def status(self, targets: list[str] | tuple[str, ...] = (),
-               provider: str | None = None) -> list[StatusLine]:
-        plan = self.plan(targets, provider, estimate=False)
-        out = []
-        for row in plan.nodes:
-            state = {"cached": "up to date", "to run": "stale", "blocked": "stale"}[row.status]
-            out.append(StatusLine(row.node, row.label, row.kind, state, row.reasons))
-        return out
+    def gc(self, *, dry_run: bool = False, grace: float = DEFAULT_GRACE) -> GcReport:
+        """Remove (with `dry_run` only list) cache objects nothing names and orphan temps."""
+        ws = self.ws
+        journal = (e.output for e in ws.journal.entries() if e.output)
+        named = named_objects(ws.lock, ws.index, journal)
+        return collect(ws.store, named, ws.work, ws.lock.path, dry_run=dry_run, grace=grace)
 
-    def why(self, shot: str, provider: str | None = None) -> PlannedNode:
-        """The reasons SHOT (or a cut) would run."""
-        if shot not in self.board.shots and shot in self.board.cuts:
-            node_id: str | None = f"cut:{shot}"
-        elif shot not in self.board.shots:
-            raise SpecError([Problem(
-                f"no shot or cut named '{shot}'", file=str(self.file),
-                hint=suggest(shot, [*self.board.shots, *self.board.cuts])
-                or "run `storyboard plan` to list them",
-            )])
-        else:
-            node_id = self.graph.shot_node(shot)
-        assert node_id is not None
-        plan = self.plan([shot], provider, estimate=False)
-        return next(r for r in plan.nodes if r.node == node_id)
+    # -- hand-off ---------------------------------------------------------------------------
+    def review(self, output: Path | None = None, *, contact_sheet: bool = False
+               ) -> ReviewResult:
+        """Write the static review page (default renders/review/); runs nothing."""
+        from storyboard.review.site import CONTACT_SHEET, write_review
+
+        page = write_review(self, output or self.root / "renders" / "review", contact_sheet)
+        sheet = page.parent / CONTACT_SHEET
+        return ReviewResult(page, sheet if contact_sheet and sheet.is_file() else None)
+
+    def export(self, cut: str, *, fmt: str | None = None, output: Path | None = None,
+               absolute_paths: bool = False) -> ExportResult:
+        """Write CUT for an editing application from the outputs built last; runs nothing
+        (formats, defaults and where media go: `storyboard.export.export_cut`)."""
+        from storyboard.export import export_cut
+
+        return export_cut(self, cut, output, fmt, absolute_paths=absolute_paths)
 
     def takes(self, shot: str, provider: str | None = None) -> ShotTakes:
         """Every take of SHOT the lock and the cache know (see `storyboard.history`)."""
         from storyboard.history import shot_takes
 
         return shot_takes(self, shot, provider)
-
-    def graph_text(self, fmt: str = "mermaid") -> str:
-        return render_graph(self.graph, fmt)  # type: ignore[arg-type]
-
-
-def _provider_plugin(spec: str, project: Project) -> Provider:
-    """`package.module:factory`: a provider of the user's own (the factory gets the project)."""
-    import importlib
-
-    module_name, _, attr = spec.partition(":")
-    try:
-        factory = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as exc:
-        raise ProjectError(f"cannot load provider '{spec}': {exc} (check the module path and "
-                           "that it is importable)") from None
-    provider = factory(project)
-    return provider  # type: ignore[no-any-return]
-
-
-def _with(row: PlannedNode, **changes: Any) -> PlannedNode:
-    from dataclasses import replace
-
-    return replace(row, **changes)
-
-
-def _probe_assets(board: Storyboard, smap: SourceMap, root: Path, ws: Workspace
-                  ) -> dict[str, AssetFacts]:
-    """Probe video and audio assets (cached by content digest) so limits can be checked."""
-    facts: dict[str, AssetFacts] = {}
-    problems: list[Problem] = []
-    for name, rel in board.assets.items():
-        kind = media_kind_of(rel)
-        path = root / rel
-        if kind is None or not path.is_file() or Path(rel).is_absolute():
-            continue  # the graph reports these
-        try:
-            if not path.resolve().is_relative_to(root.resolve()):
-                continue
-            digest = ws.stat.digest(path)
-        except OSError:
-            continue
-        cached = ws.stat.facts.get(digest)
-        if cached is None:
-            try:
-                info = ws.ffmpeg.probe(path)
-            except MediaError as exc:
-                first = str(exc).splitlines()[0]
-                problems.append(smap.problem(
-                    ("assets", name), f"'{rel}' cannot be read as {kind}: {first}",
-                    where=f"asset '{name}'", hint="re-export the file, or point to another one",
-                ))
-                continue
-            empty = (kind in ("image", "video") and not (info.width and info.height)) or (
-                kind in ("video", "audio") and not info.duration)
-            if empty:
-                problems.append(smap.problem(
-                    ("assets", name), f"'{rel}' holds no readable {kind} (ffprobe finds no "
-                    "frames or no duration)", where=f"asset '{name}'",
-                    hint="re-export the file, or point to another one",
-                ))
-                continue
-            if info.kind != kind:
-                problems.append(smap.problem(
-                    ("assets", name), f"'{rel}' is named like an {kind} but holds {info.kind}",
-                    where=f"asset '{name}'", hint="fix the file or its extension",
-                ))
-                continue
-            cached = {"kind": info.kind, "duration": info.duration, "width": info.width,
-                      "height": info.height, "size": info.size_bytes}
-            ws.stat.facts[digest] = cached
-            ws.stat.dirty = True
-        facts[name] = AssetFacts(cached["kind"], cached.get("duration"), cached.get("width"),
-                                 cached.get("height"), cached.get("size"))
-    ws.stat.save()
-    if problems:
-        raise SpecError(problems)
-    return facts

@@ -3,18 +3,19 @@
 Like ninja's log, it lets `storyboard build` answer "nothing to do" without loading the
 graph: when the storyboard file's bytes, the lock, every asset, every output object and every
 render still have the signatures they had at the end of the last successful build with the same
-options, nothing can have changed. Any difference falls back to the full build. Stdlib only, so
-checking it costs no heavy imports.
+options, nothing can have changed. Any difference falls back to the full build.
+Stdlib only (with the stdlib-only `storyboard.hashing`), so checking it costs no heavy imports.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from storyboard.hashing import hash_file
 
 STAMP_NAME = "noop-stamp.json"
 STAMP_SCHEMA = 1
@@ -36,7 +37,7 @@ def _sig(path: Path) -> list[int] | None:
 
 def _text_digest(path: Path) -> str | None:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return hash_file(path)
     except OSError:
         return None
 

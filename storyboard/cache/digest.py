@@ -6,23 +6,13 @@ not read again. The cache is one JSON file under `.storyboard/`, loaded once per
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
 from typing import Any
 
 from storyboard.errors import StoreError
-
-CHUNK = 1 << 20
-
-
-def hash_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
+from storyboard.hashing import hash_file
 
 
 class StatCache:

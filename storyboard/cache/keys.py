@@ -8,12 +8,13 @@ renaming a shot or reordering the file keeps every key.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
+from storyboard.hashing import hash_text
+from storyboard.refs import map_refs
+
 KEY_SCHEMA = 1
-REF_KEY = "$ref"
 
 
 def canonical(value: Any) -> str:
@@ -22,13 +23,7 @@ def canonical(value: Any) -> str:
 
 def with_digests(body: Any, digests: dict[str, str]) -> Any:
     """The body with each {"$ref": node id} replaced by {"$digest": content digest}."""
-    if isinstance(body, dict):
-        if set(body) == {REF_KEY}:
-            return {"$digest": digests[str(body[REF_KEY])]}
-        return {k: with_digests(v, digests) for k, v in body.items()}
-    if isinstance(body, list):
-        return [with_digests(v, digests) for v in body]
-    return body
+    return map_refs(body, lambda node_id: {"$digest": digests[node_id]})
 
 
 def node_key(kind: str, provider: str, model_id: str | None, body: dict[str, Any],
@@ -43,4 +38,4 @@ def node_key(kind: str, provider: str, model_id: str | None, body: dict[str, Any
     }
     if extra:
         doc["extra"] = extra
-    return hashlib.sha256(canonical(doc).encode("utf-8")).hexdigest()
+    return hash_text(canonical(doc))

@@ -7,14 +7,14 @@ since it was written is re-hashed, and a mismatch is a miss plus a warning, neve
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from storyboard.cache.digest import CHUNK, StatCache
+from storyboard.cache.digest import StatCache
 from storyboard.errors import StoreError
+from storyboard.hashing import copy_hashed
 
 
 class ObjectStore:
@@ -47,18 +47,14 @@ class ObjectStore:
         """Store a file; return its digest. `move` consumes `src` when it is on the same disk."""
         self.tmp.mkdir(parents=True, exist_ok=True)
         tmp = self.tmp / f"in-{os.getpid()}-{id(src)}-{src.name}"
-        h = hashlib.sha256()
         try:
             with src.open("rb") as fin, tmp.open("wb") as fout:
-                while chunk := fin.read(CHUNK):
-                    h.update(chunk)
-                    fout.write(chunk)
+                digest = copy_hashed(fin, fout)
                 fout.flush()
                 os.fsync(fout.fileno())
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             raise self._write_error(exc) from None
-        digest = h.hexdigest()
         self.adopt(tmp, digest)
         if move:
             src.unlink(missing_ok=True)

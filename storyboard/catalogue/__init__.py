@@ -1,7 +1,6 @@
 """The Luma models on Scenario as data, and the mapping from storyboard fields to request bodies."""
 
 from storyboard.catalogue.mapping import (
-    REF_KEY,
     FieldIssue,
     Mapped,
     frame_size,
@@ -19,7 +18,6 @@ from storyboard.catalogue.models import (
 )
 
 __all__ = [
-    "REF_KEY",
     "Catalogue",
     "FieldIssue",
     "Mapped",

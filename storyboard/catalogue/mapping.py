@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from storyboard.catalogue.models import Catalogue, ModelSpec, Param, load_catalogue, seconds_of
+from storyboard.refs import ref
 from storyboard.spec.load import suggest
 
-REF_KEY = "$ref"
 # Fields that steer storyboard itself and are never sent as model parameters.
 LOCAL_FIELDS = {"model", "take", "params", "crossfade"}
 
@@ -152,10 +152,10 @@ def map_node(kind: str, fields: dict[str, Any], spec: ModelSpec) -> tuple[Mapped
             continue
         p = spec.parameters[api]
         if p.type == "file":
-            body[api] = {REF_KEY: value}
+            body[api] = ref(value)
             continue
         if name == "keyframes":
-            body[api] = [{"frameIndex": k["frame"], "image": {REF_KEY: k["image"]}} for k in value]
+            body[api] = [{"frameIndex": k["frame"], "image": ref(k["image"])} for k in value]
             continue
         if name == "duration":
             value = _duration_form(p, float(value))

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import click
 
+from storyboard.cli.options import FILE_OPTION, JSON_OPTION
 from storyboard.doctor import run_checks
 
 MARK = {"ok": "ok  ", "warn": "warn", "fail": "FAIL", "info": "info"}
 
 
 @click.command()
-@click.option("-f", "--file", "file", default="storyboard.yaml", show_default=True,
-              type=click.Path(path_type=Path), help="The storyboard file (or its folder).")
+@FILE_OPTION
 @click.option("--remote", default=None, help="A remote cache URL to check.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@JSON_OPTION
 def doctor(file: Path, remote: str | None, as_json: bool) -> None:
     """Check ffmpeg, credentials, cache, disk space and the remote; each line ok or a fix."""
     root = file if file.is_dir() else file.parent

@@ -6,23 +6,21 @@ and the prompt that made it as a word diff against the one the file asks for now
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from storyboard.cache.textdiff import diff_text
-from storyboard.project import Project
+from storyboard.cli.common import echo_json, load_project
+from storyboard.cli.options import FILE_OPTION, JSON_OPTION, PROFILE_OPTION
 
 
 @click.command()
 @click.argument("shot")
-@click.option("-f", "--file", "file", default="storyboard.yaml", show_default=True,
-              type=click.Path(path_type=Path), help="The storyboard file (or its folder).")
+@FILE_OPTION
 @click.option("--provider", default=None, metavar="NAME",
               help="The provider the current take is for (default: the file's, else preview).")
-@click.option("--profile", default=None, help="Apply the file's named overrides (e.g. draft).")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@PROFILE_OPTION
+@JSON_OPTION
 def takes(shot: str, file: Path, provider: str | None, profile: str | None,
           as_json: bool) -> None:
     """Every take of SHOT that the lock and the cache know, the current one marked (*).
@@ -31,19 +29,12 @@ def takes(shot: str, file: Path, provider: str | None, profile: str | None,
     cache, and the prompt that made it as a word diff against the prompt the file has now.
     Offline and free; `storyboard retake SHOT --take N` goes back to one.
     """
-    project = Project.load(file, profile=profile,
-                           warn=lambda m: click.echo(f"warning: {m}", err=True))
-    found = project.takes(shot, provider)
-
-    def change(prompt: str | None) -> str | None:
-        return None if prompt is None or prompt == found.prompt else diff_text(prompt,
-                                                                              found.prompt)
-
+    found = load_project(file, profile).takes(shot, provider)
     if as_json:
-        click.echo(json.dumps({
+        echo_json({
             "shot": found.shot, "node": found.node, "prompt": found.prompt,
-            "takes": [{**t.as_dict(), "prompt_diff": change(t.prompt)} for t in found.takes],
-        }, indent=2, ensure_ascii=False))
+            "takes": [{**t.as_dict(), "prompt_diff": found.prompt_diff(t)} for t in found.takes],
+        })
         return
     current = found.current
     built = sum(1 for t in found.takes if t.built)
@@ -66,5 +57,5 @@ def takes(shot: str, file: Path, provider: str | None, profile: str | None,
                    f"{cost:>8}  {output}".rstrip())
         if t.prompt is None:
             click.echo("        prompt: not recorded in this working copy")
-        elif t.prompt != found.prompt:
-            click.echo(f"        prompt: {diff_text(t.prompt, found.prompt)}")
+        elif (diff := found.prompt_diff(t)) is not None:
+            click.echo(f"        prompt: {diff}")

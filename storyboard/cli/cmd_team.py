@@ -6,35 +6,16 @@ Each parses options, calls one function of the core (`takes`, `Project.push/pull
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import click
 
-from storyboard.project import Project
+from storyboard.cli.common import echo_json, load_project
+from storyboard.cli.options import FILE_OPTION, JSON_OPTION, REMOTE_OPTION, TRANSFER_JOBS_OPTION
 from storyboard.remote import Transfer, TransferReport
-
-# Options as in main.py (which imports this module at its end, so they cannot come from there).
-FILE_OPTION = click.option(
-    "-f", "--file", "file", default="storyboard.yaml", show_default=True,
-    type=click.Path(path_type=Path), help="The storyboard file (or its folder).",
-)
-JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")
-
-REMOTE_OPTION = click.option("--remote", default=None, metavar="URL",
-                             help="The remote cache: a folder, file://... or s3://bucket/prefix "
-                             "(default: STORYBOARD_REMOTE, else `remote:` in the file).")
-JOBS_OPTION = click.option("--jobs", "-j", default=8, show_default=True,
-                           type=click.IntRange(1, 64), help="Parallel transfers.")
-
-
-def _load(file: Path, remote: str | None = None) -> Project:
-    return Project.load(file, remote=remote,
-                        warn=lambda m: click.echo(f"warning: {m}", err=True))
 
 
 def _size(n: float) -> str:
@@ -67,11 +48,11 @@ def _progress(label: str, as_json: bool) -> Iterator[Callable[[Transfer], None] 
 def echo_transfers(r: TransferReport, as_json: bool) -> None:
     """A push or pull report: one summary line, then every problem."""
     if as_json:
-        click.echo(json.dumps({
+        echo_json({
             "event": r.direction, "remote": r.url, "named": r.named, "present": r.present,
             "moved": len(r.moved), "bytes": r.bytes, "missing": r.missing, "corrupt": r.corrupt,
             "failed": [{"object": d, "error": e} for d, e in r.failed],
-            "elapsed": round(r.elapsed, 3)}))
+            "elapsed": round(r.elapsed, 3)}, indent=None)
         return
     verb = "pushed" if r.direction == "push" else "pulled"
     where = "on the remote" if r.direction == "push" else "here"
@@ -99,13 +80,13 @@ def _exit_unless_ok(r: TransferReport) -> None:
 @click.command()
 @FILE_OPTION
 @REMOTE_OPTION
-@JOBS_OPTION
+@TRANSFER_JOBS_OPTION
 @click.option("--force", is_flag=True,
               help="Upload every object again, even those the remote already lists.")
 @JSON_OPTION
 def push(file: Path, remote: str | None, jobs: int, force: bool, as_json: bool) -> None:
     """Copy the cache objects the lock names (every node and its history) to the remote."""
-    project = _load(file, remote)
+    project = load_project(file, remote=remote)
     with _progress("pushing", as_json) as show:
         report = project.push(jobs=jobs, force=force, progress=show)
     echo_transfers(report, as_json)
@@ -115,11 +96,11 @@ def push(file: Path, remote: str | None, jobs: int, force: bool, as_json: bool) 
 @click.command()
 @FILE_OPTION
 @REMOTE_OPTION
-@JOBS_OPTION
+@TRANSFER_JOBS_OPTION
 @JSON_OPTION
 def pull(file: Path, remote: str | None, jobs: int, as_json: bool) -> None:
     """Fetch the cache objects the lock names from the remote, each verified by its digest."""
-    project = _load(file, remote)
+    project = load_project(file, remote=remote)
     with _progress("pulling", as_json) as show:
         report = project.pull(jobs=jobs, progress=show)
     echo_transfers(report, as_json)
@@ -149,19 +130,13 @@ def retake(shot: str, file: Path, take: int | None) -> None:
 @JSON_OPTION
 def gc(file: Path, dry_run: bool, grace: float | None, as_json: bool) -> None:
     """Remove cache objects that no lock, take, run record or journal entry names."""
-    from storyboard.cache.gc import DEFAULT_GRACE, collect, named_objects
-
-    project = _load(file)
-    ws = project.ws
-    named = named_objects(ws.lock, ws.index, (e.output for e in ws.journal.entries() if e.output))
-    r = collect(ws.store, named, ws.work, ws.lock.path, dry_run=dry_run,
-                grace=DEFAULT_GRACE if grace is None else grace)
+    project = load_project(file)
+    r = project.gc(dry_run=dry_run) if grace is None else project.gc(dry_run=dry_run, grace=grace)
     if as_json:
-        data: dict[str, Any] = {
+        echo_json({
             "dry_run": r.dry_run, "kept": r.kept, "recent": r.recent, "freed": r.freed,
             "objects": [{"object": d, "size": s} for d, s in r.objects],
-            "temps": [{"path": p, "size": s} for p, s in r.temps]}
-        click.echo(json.dumps(data))
+            "temps": [{"path": p, "size": s} for p, s in r.temps]}, indent=None)
         return
     verb = "would remove" if dry_run else "removed"
     for d, s in r.objects:

@@ -1,9 +1,14 @@
 """One table from outcomes to exit codes (cli.md): 0 ok, 1 nodes failed, 2 usage,
-3 invalid project, 4 budget refused, 130 interrupted."""
+3 invalid project, 4 budget refused, 130 interrupted.
+
+Every class of `storyboard.errors` has its own row, chosen on purpose (a test walks the tree
+and fails on a missing one); an exception is looked up by its class, then its bases, so a
+plugin's own subclass gets its parent's code.
+"""
 
 from __future__ import annotations
 
-from storyboard.errors import BudgetError, BusyError, ProjectError, StoryboardError
+from storyboard import errors as e
 
 OK = 0
 FAILED = 1
@@ -12,16 +17,36 @@ INVALID = 3
 BUDGET = 4
 INTERRUPTED = 130
 
+EXIT_CODES: dict[type[BaseException], int] = {
+    KeyboardInterrupt: INTERRUPTED,
+    e.StoryboardError: FAILED,
+    e.ProjectError: INVALID,
+    e.SpecError: INVALID,
+    e.CredentialsError: INVALID,
+    e.BudgetError: BUDGET,
+    e.BusyError: FAILED,  # nothing ran; another build is running (or use --wait)
+    e.MediaError: FAILED,
+    e.FfmpegNotFound: FAILED,
+    e.GraphvizError: FAILED,
+    e.StoreError: FAILED,
+    e.RemoteError: FAILED,
+    e.ProviderError: FAILED,
+    e.TransientError: FAILED,
+    e.RateLimited: FAILED,
+    e.ScenarioUnavailable: FAILED,
+    e.AmbiguousSubmission: FAILED,
+    e.Rejected: FAILED,
+    e.JobFailed: FAILED,
+    e.NodeFailed: FAILED,  # the engine keeps these inside results; a stray one is a failure
+    e.NodeRefused: BUDGET,
+}
+
 
 def code_for(exc: BaseException) -> int:
-    if isinstance(exc, KeyboardInterrupt):
-        return INTERRUPTED
-    if isinstance(exc, BudgetError):
-        return BUDGET
-    if isinstance(exc, ProjectError):
-        return INVALID
-    if isinstance(exc, BusyError):
-        return FAILED
-    if isinstance(exc, StoryboardError):
-        return FAILED
+    """The exit code for `exc`: its class's row, else its nearest base's; anything else is a
+    bug, which fails (1)."""
+    for cls in type(exc).__mro__:
+        code = EXIT_CODES.get(cls)
+        if code is not None:
+            return code
     return FAILED

@@ -1,8 +1,10 @@
 """The console entry point, with a no-op fast path for `storyboard build`.
 
-A plain `storyboard build [TARGETS] [-f FILE] [--profile P] [--provider P] [--jobs N]` whose
-stamp says nothing changed since the last fully successful build answers at once, before the
-graph, pydantic or ffmpeg are even imported; anything else goes to the full command line.
+A `storyboard build` whose stamp says nothing changed since the last fully successful build
+with the same options answers at once, before the graph, pydantic or ffmpeg are imported;
+anything else goes to the full command line. The arguments are parsed by the very parameters
+of the `build` command (`cli/options.py`), so the two can never disagree about what a command
+line means; only options the stamp answers for (`STAMP_SAFE`) may differ from their defaults.
 """
 
 from __future__ import annotations
@@ -12,39 +14,32 @@ from pathlib import Path
 
 from storyboard import __version__, stamp
 
-_VALUE_OPTIONS = {"-f": "file", "--file": "file", "--profile": "profile",
-                  "--provider": "provider", "--jobs": None, "-j": None}
-_FLAGS = {"--keep-going", "--fail-fast", "--wait"}
-
 
 def _parse_build(argv: list[str]) -> tuple[Path, str | None, str | None, list[str]] | None:
-    """(file, profile, provider, targets) for a simple build, None for anything else."""
+    """(file, profile, provider, targets) for a build the stamp can answer, else None."""
     if not argv or argv[0] != "build":
         return None
-    values: dict[str, str] = {}
-    targets: list[str] = []
-    i = 1
-    while i < len(argv):
-        arg = argv[i]
-        if arg in _VALUE_OPTIONS:
-            if i + 1 >= len(argv):
-                return None
-            name = _VALUE_OPTIONS[arg]
-            if name:
-                values[name] = argv[i + 1]
-            i += 2
-            continue
-        if arg in _FLAGS:
-            i += 1
-            continue
-        if arg.startswith("-"):
-            return None  # --json, --push, --max-cost, --remote, --debug...: the full path
-        targets.append(arg)
-        i += 1
-    file = Path(values.get("file", "storyboard.yaml"))
+    import click
+    from click.core import ParameterSource
+
+    from storyboard.cli.options import STAMP_SAFE, build_options
+
+    def nothing(**_params: object) -> None:
+        return None
+
+    # No --help here: asking for help (or any parse error) is the full command line's job.
+    command = click.command("build", add_help_option=False)(build_options(nothing))
+    try:
+        ctx = command.make_context("build", list(argv[1:]))
+    except click.exceptions.ClickException:
+        return None
+    for name in ctx.params:
+        if name not in STAMP_SAFE and ctx.get_parameter_source(name) is not ParameterSource.DEFAULT:
+            return None  # --json, --push, --max-cost, --remote...: the full path
+    file = Path(ctx.params["file"])
     if file.is_dir():
         file = file / "storyboard.yaml"
-    return file, values.get("profile"), values.get("provider"), targets
+    return file, ctx.params["profile"], ctx.params["provider"], list(ctx.params["targets"])
 
 
 def _fast(argv: list[str]) -> bool:

@@ -5,44 +5,26 @@ Errors become exit codes in one place (`main`), with no traceback unless --debug
 
 from __future__ import annotations
 
-import json
 import sys
 import traceback
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
 from storyboard.cli import exit_codes
+from storyboard.cli.common import echo_json, load_project
+from storyboard.cli.options import (
+    FILE_OPTION,
+    JSON_OPTION,
+    PROFILE_OPTION,
+    PROVIDER_OPTION,
+    build_options,
+    target_options,
+)
 from storyboard.cli.reporters import JsonReporter, LiveReporter, PlainReporter, summary_text
 from storyboard.engine import Plan, Reporter
 from storyboard.errors import SpecError, StoryboardError
-from storyboard.project import Project
-
-FILE_OPTION = click.option(
-    "-f", "--file", "file", default="storyboard.yaml", show_default=True,
-    type=click.Path(path_type=Path), help="The storyboard file (or its folder).",
-)
-JSON_OPTION = click.option("--json", "as_json", is_flag=True,
-                           help="Machine-readable JSON output (see README: JSON events).")
-PROFILE_OPTION = click.option("--profile", default=None,
-                              help="Apply the file's named overrides (e.g. draft).")
-PROVIDER_OPTION = click.option(
-    "--provider", default=None, metavar="NAME",
-    help="preview (default: local, free), scenario (Luma via Scenario: paid), or "
-    "package.module:factory for a provider of your own.",
-)
-
-
-
-
-def _target_options(f: Callable[..., None]) -> Callable[..., None]:
-    """TARGETS, -f, --provider, --profile and --json: what plan and status take."""
-    for decorate in (JSON_OPTION, PROFILE_OPTION, PROVIDER_OPTION, FILE_OPTION,
-                     click.argument("targets", nargs=-1)):
-        f = decorate(f)
-    return f
 
 
 class Ctx:
@@ -94,15 +76,6 @@ def cli(debug: bool) -> None:
     Ctx.debug = debug
 
 
-def _load(file: Path, profile: str | None = None) -> Project:
-    return Project.load(file, profile=profile, warn=lambda m: click.echo(f"warning: {m}",
-                                                                         err=True))
-
-
-def _out(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
-
-
 @cli.command()
 @click.argument("directory", default=".", type=click.Path(path_type=Path))
 @click.option("--name", default=None, help="Project name (default: the folder name).")
@@ -122,11 +95,11 @@ def init(directory: Path, name: str | None) -> None:
 @JSON_OPTION
 def validate(file: Path, profile: str | None, as_json: bool) -> None:
     """Check everything that can be checked offline; list every problem."""
-    project = _load(file, profile)
+    project = load_project(file, profile)
     counts = {"shots": len(project.board.shots), "cuts": len(project.board.cuts),
               "nodes": len(project.graph.nodes)}
     if as_json:
-        _out({"valid": True, **counts})
+        echo_json({"valid": True, **counts})
     else:
         click.echo(f"{project.file}: ok ({counts['shots']} shots, {counts['cuts']} cuts, "
                    f"{counts['nodes']} nodes)")
@@ -153,13 +126,13 @@ def _plan_text(plan: Plan) -> str:
 
 
 @cli.command()
-@_target_options
+@target_options
 def plan(targets: tuple[str, ...], file: Path, provider: str | None, profile: str | None,
          as_json: bool) -> None:
     """Show every node: cached, to run or blocked, why, and the estimated cost. Runs nothing."""
-    p = _load(file, profile).plan(targets, provider)
+    p = load_project(file, profile).plan(targets, provider)
     if as_json:
-        _out({"provider": p.provider, "estimate": p.estimate, "paid_before": p.paid_before,
+        echo_json({"provider": p.provider, "estimate": p.estimate, "paid_before": p.paid_before,
               "nodes": [n.as_dict() for n in p.nodes]})
     else:
         click.echo(_plan_text(p))
@@ -174,38 +147,21 @@ def _reporter(as_json: bool) -> Reporter:
 
 
 @cli.command()
-@click.argument("targets", nargs=-1)
-@FILE_OPTION
-@PROVIDER_OPTION
-@PROFILE_OPTION
-@click.option("--jobs", "-j", default=4, show_default=True, type=click.IntRange(1, 64),
-              help="Parallel jobs per provider.")
-@click.option("--max-cost", type=float, default=None,
-              help="Refuse to start (exit 4) when the estimate is above this many credits.")
-@click.option("--keep-going/--fail-fast", default=True, show_default=True,
-              help="Finish independent branches after a failure, or stop at the first.")
-@click.option("--wait", is_flag=True, help="Wait for another build of this project to finish.")
-@click.option("--remote", default=None, metavar="URL",
-              help="A shared cache to read through (a folder or s3://bucket/prefix).")
-@click.option("--push", is_flag=True, help="Upload what this build made to the remote cache.")
-@JSON_OPTION
+@build_options
 def build(targets: tuple[str, ...], file: Path, provider: str | None, profile: str | None,
           jobs: int, max_cost: float | None, keep_going: bool, wait: bool, remote: str | None,
           push: bool, as_json: bool) -> None:
     """Run what the plan says, then render the cuts (default: every cut)."""
     from storyboard.cli.cmd_team import echo_transfers
 
-    project = _load(file, profile)
-    project.remote_option = remote
+    project = load_project(file, profile, remote)
     summary = project.build(targets, provider=provider, jobs=jobs, fail_fast=not keep_going,
                             max_cost=max_cost, reporter=_reporter(as_json), wait=wait, push=push)
-    if project.pushed is not None:
-        echo_transfers(project.pushed, as_json)
+    if summary.pushed is not None:
+        echo_transfers(summary.pushed, as_json)
     if not as_json:
-        for node in project.graph.cuts():
-            if any(r.node == node.id and r.status in ("done", "cached") for r in summary.results):
-                assert node.cut is not None
-                click.echo(f"rendered {project.root / node.cut.output}")
+        for path in summary.renders:
+            click.echo(f"rendered {path}")
     if summary.refused:
         click.get_current_context().exit(exit_codes.BUDGET)
     if summary.failed:
@@ -213,13 +169,13 @@ def build(targets: tuple[str, ...], file: Path, provider: str | None, profile: s
 
 
 @cli.command()
-@_target_options
+@target_options
 def status(targets: tuple[str, ...], file: Path, provider: str | None, profile: str | None,
            as_json: bool) -> None:
     """Offline: which nodes and cuts are stale relative to the lock and the cache, and why."""
-    lines = _load(file, profile).status(targets, provider)
+    lines = load_project(file, profile).status(targets, provider)
     if as_json:
-        _out([{"node": s.node, "label": s.label, "kind": s.kind, "state": s.state,
+        echo_json([{"node": s.node, "label": s.label, "kind": s.kind, "state": s.state,
                "reasons": [r.as_dict() for r in s.reasons]} for s in lines])
         return
     stale = [s for s in lines if s.state != "up to date"]
@@ -244,9 +200,9 @@ def why(shot: str, file: Path, provider: str | None, profile: str | None, as_jso
     with a few words around. For a cut: the entries added, removed or moved, trims,
     transitions, music and output settings that changed since it was rendered.
     """
-    row = _load(file, profile).why(shot, provider)
+    row = load_project(file, profile).why(shot, provider)
     if as_json:
-        _out(row.as_dict())
+        echo_json(row.as_dict())
         return
     if not row.reasons:
         click.echo(f"{shot}: up to date (cached)")
@@ -261,7 +217,7 @@ def why(shot: str, file: Path, provider: str | None, profile: str | None, as_jso
               default="mermaid", show_default=True)
 def graph(file: Path, profile: str | None, fmt: str) -> None:
     """The dependency graph as Mermaid, Graphviz dot, JSON, or SVG (needs Graphviz)."""
-    project = _load(file, profile)
+    project = load_project(file, profile)
     if fmt == "svg":
         from storyboard.review.graphviz import dot_to_svg
 
@@ -278,7 +234,7 @@ def models(as_json: bool) -> None:
 
     cat = load_catalogue()
     if as_json:
-        _out(cat.model_dump(mode="json"))
+        echo_json(cat.model_dump(mode="json"))
         return
     for m in cat.models:
         click.echo(f"{m.short:18} {m.id:32} {', '.join(m.kinds)}")

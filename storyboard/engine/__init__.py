@@ -1,4 +1,8 @@
-"""The engine: runs a plan with asyncio, journals paid submissions, reports events."""
+"""The engine: node status, the asyncio runner, the submission journal, events.
+
+`status.py` decides cached-or-run for every node (plan, status, why, review and the runner read
+it); `runner.py` runs what is not cached; `workspace.py` opens what a project keeps on disk.
+"""
 
 from storyboard.engine.events import (
     NodeResult,
@@ -9,16 +13,20 @@ from storyboard.engine.events import (
     Summary,
 )
 from storyboard.engine.journal import Journal
-from storyboard.engine.runner import Engine, Workspace, node_request_key
+from storyboard.engine.runner import Engine
+from storyboard.engine.status import NodeStatus, Statuses, node_request_key
+from storyboard.engine.workspace import Workspace
 
 __all__ = [
     "Engine",
     "Journal",
     "NodeResult",
+    "NodeStatus",
     "Plan",
     "PlannedNode",
     "RecordingReporter",
     "Reporter",
+    "Statuses",
     "Summary",
     "Workspace",
     "node_request_key",

@@ -1,10 +1,11 @@
 """The runner: executes a plan over the graph with asyncio, bounded per provider.
 
-Each node waits for its inputs, computes its key from their content digests, and either reuses
-a stored output or runs: model nodes through their provider (journaled submit, poll, fetch),
-frames, local loops and cuts through `media/` in worker threads. A failed node is a value: its
-dependents are skipped while independent branches finish. The lock is updated after each
-success, so an interrupted build keeps everything it finished.
+Each node waits for its inputs, asks `status.py` for its status given their content digests
+(the same answer the plan showed), and either reuses the stored output or runs: model nodes
+through their provider (journaled submit, poll, fetch), frames, local loops and cuts through
+`media/` in worker threads. A failed node is a value: its dependents are skipped while
+independent branches finish. The lock is updated after each success, so an interrupted build
+keeps everything it finished. The caller opens and closes the provider (once per command).
 """
 
 from __future__ import annotations
@@ -15,141 +16,42 @@ import random
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
 
-from storyboard.cache import LockFile, ObjectStore, Record, RunIndex, StatCache, node_key
+from storyboard.cache import Record
 from storyboard.engine.events import NodeResult, Reporter, Summary
-from storyboard.engine.journal import Journal
+from storyboard.engine.status import Statuses
+from storyboard.engine.workspace import Workspace
 from storyboard.errors import (
     JobFailed,
     MediaError,
+    NodeFailed,
+    NodeRefused,
     ProviderError,
     RateLimited,
+    Rejected,
     StoreError,
     StoryboardError,
 )
-from storyboard.graph import Graph, Node
-from storyboard.media import AudioBed, CutSegment, CutSpec, Ffmpeg
+from storyboard.graph import CutPlan, FrameData, Graph, LocalLoopData, Node
+from storyboard.media import AudioBed, CutSegment, CutSpec
 from storyboard.providers.base import InputFile, Provider, Request
-
-LOCAL = "local"
-
-
-class ReadThrough(Protocol):
-    """A remote cache (storyboard.remote.Remote): put a verified copy of an object in the store."""
-
-    def fetch(self, digest: str, store: ObjectStore) -> bool: ...
-
-
-@dataclass
-class Workspace:
-    """Everything on disk a build reads and writes, for one project."""
-
-    root: Path  # the project folder
-    work: Path  # .storyboard/
-    stat: StatCache
-    store: ObjectStore
-    index: RunIndex
-    lock: LockFile
-    journal: Journal
-    ffmpeg: Ffmpeg
-    remote: ReadThrough | None = None  # a shared cache to fetch missing outputs from
-    # Records verified by `lookup` in this process, so the engine does not repeat the plan's
-    # reads; objects never leave the store mid-build (gc is not run during a build).
-    _found: dict[str, Record] = field(default_factory=dict)
-
-    @classmethod
-    def open(cls, root: Path, lock_path: Path, ffmpeg: Ffmpeg | None = None,
-             warn: Callable[[str], None] = lambda _m: None) -> Workspace:
-        work = root / ".storyboard"
-        stat = StatCache(work / "stat-cache.json")
-        return cls(
-            root=root, work=work, stat=stat,
-            store=ObjectStore(work / "cache", stat, warn),
-            index=RunIndex(work / "index"),
-            lock=LockFile(lock_path),
-            journal=Journal(work / "journal"),
-            ffmpeg=ffmpeg or Ffmpeg(),
-        )
-
-    def found(self, key: str) -> Record | None:
-        """A record `lookup` already verified in this process (the plan, before the engine)."""
-        return self._found.get(key)
-
-    def lookup(self, key: str) -> Record | None:
-        """A stored output for `key`: from the run index, else from the lock or its history
-        (a fresh clone, an earlier take); an output missing here is read through the remote."""
-        if key in self._found:
-            return self._found[key]
-        rec = self._lookup(key)
-        if rec is not None:
-            self._found[key] = rec
-        return rec
-
-    def _lookup(self, key: str) -> Record | None:
-        rec = self.index.get(key)
-        if rec is None:
-            rec = self.lock.find(key)
-        if rec is None:
-            return None
-        if self.store.has(rec.output):
-            return rec
-        if self.remote is not None and self.remote.fetch(rec.output, self.store):
-            return rec
-        return None
-
-
-def node_request_key(node: Node, provider: str, digests: dict[str, str]) -> str:
-    """The key of any node, given the digests of its inputs."""
-    if node.kind == "cut":
-        assert node.cut is not None
-        body = cut_body(node)
-        return node_key("cut", LOCAL, None, body, digests)
-    if node.kind in ("frame", "local_loop"):
-        return node_key(node.kind, LOCAL, None, node.body, digests)
-    return node_key(node.kind, provider, node.model_id, node.body, digests, node.take)
-
-
-def cut_body(node: Node) -> dict[str, Any]:
-    assert node.cut is not None
-    c = node.cut
-    return {
-        "segments": [{"clip": {"$ref": s.node}, "in": s.trim_in, "out": s.trim_out,
-                      "transition": s.transition, "transition_duration": s.transition_duration}
-                     for s in c.segments],
-        "width": c.width, "height": c.height, "fps": c.fps, "fit": c.fit,
-        "audio": ({"asset": {"$ref": c.audio.node}, "volume": c.audio.volume,
-                   "fade_in": c.audio.fade_in, "fade_out": c.audio.fade_out,
-                   "start": c.audio.start} if c.audio else None),
-        "clip_audio": c.clip_audio,
-        "renderer": 1,
-    }
-
-
-class NodeFailed(Exception):
-    def __init__(self, message: str, job: str | None = None) -> None:
-        self.job = job
-        super().__init__(message)
-
-
-class NodeRefused(NodeFailed):
-    """Submitting this node would take the build past --max-cost: nothing was sent."""
 
 
 class Engine:
     def __init__(
         self, ws: Workspace, graph: Graph, provider: Provider, reporter: Reporter | None = None,
         *, jobs: int = 4, local_jobs: int | None = None, fail_fast: bool = False,
-        max_cost: float | None = None,
+        max_cost: float | None = None, statuses: Statuses | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.ws = ws
         self.graph = graph
         self.provider = provider
+        # The plan's statuses when the plan was made in this command: one decision, read twice.
+        self.statuses = statuses or Statuses(graph, ws, provider.name)
         self.reporter = reporter or Reporter()
         self.jobs = max(1, jobs)
         self.local_jobs = local_jobs or max(1, min(4, os.cpu_count() or 2))
@@ -189,7 +91,6 @@ class Engine:
                                and self.graph.nodes[n].kind != "asset"]
             summary.elapsed = self.clock() - start
             self.ws.stat.save()
-            await self.provider.close()
         self._report_notices()
         self.reporter.run_done(summary)
         return summary
@@ -230,8 +131,9 @@ class Engine:
             return NodeResult(node.id, node.label, node.kind, "skipped",
                               error="stopped after a failure (--fail-fast)")
         digests = {i: self.digests[i] for i in node.inputs}
-        key = node_request_key(node, self.provider.name, digests)
-        rec = self.ws.found(key) or await asyncio.to_thread(self.ws.lookup, key)
+        status = await asyncio.to_thread(self.statuses.of, node.id, digests)
+        key, rec = status.key, status.record
+        assert key is not None  # every input is built, so the key is known
         if rec is not None:
             try:
                 await self._record(node, key, rec.output, rec.cost, rec.job, digests, rec)
@@ -271,7 +173,7 @@ class Engine:
 
     async def _record(self, node: Node, key: str, digest: str, cost: float, job: str | None,
                       digests: dict[str, str], previous: Record | None) -> None:
-        provider = self.provider.name if node.runs_model else LOCAL
+        provider = self.statuses.recorded_provider(node)
         old = self.ws.lock.nodes.get(node.id)
         same = old is not None and old.key == key and old.output == digest
         rec = Record(
@@ -323,7 +225,7 @@ class Engine:
                                                    status.trace_id)), job)
                 if p.paid:
                     self.reporter.job_progress(node.id, node.label, "downloading", 1.0)
-                with tempfile.TemporaryDirectory(dir=self._tmp_root()) as tmp:
+                with tempfile.TemporaryDirectory(dir=self.ws.tmp()) as tmp:
                     fetched = await p.fetch(job, request, Path(tmp))
                     digest = await asyncio.to_thread(self.ws.store.put, fetched.path, move=True)
             except NodeFailed:
@@ -349,18 +251,17 @@ class Engine:
             return entry.job
         owned = await self._owned_jobs()
         if entry is not None and entry.state == "intent":
-            find = getattr(self.provider, "find_job", None)
-            if find is not None:
-                found = await find(request, entry.created, exclude=frozenset(owned))
-                if found:
-                    self.reporter.warning(f"{request.node.label}: an earlier build was "
-                                          f"interrupted mid-submission; found its job {found} "
-                                          "on the server and resumed it")
-                    j.submitted(entry, found)
-                    owned.add(str(found))
-                    return str(found)
-                self.reporter.warning(f"{request.node.label}: an earlier submission did not "
-                                      "reach the server; submitting now")
+            found = await self.provider.find_job(request, entry.created,
+                                                 exclude=frozenset(owned))
+            if found:
+                self.reporter.warning(f"{request.node.label}: an earlier build was "
+                                      f"interrupted mid-submission; found its job {found} "
+                                      "on the server and resumed it")
+                j.submitted(entry, found)
+                owned.add(found)
+                return found
+            self.reporter.warning(f"{request.node.label}: an earlier submission did not "
+                                  "reach the server; submitting now")
         await self._commit_budget(request)
         entry = j.intent(key, request.node.id, self.provider.name)
         while True:
@@ -372,8 +273,8 @@ class Engine:
                 self.reporter.job_progress(request.node.id, request.node.label,
                                            "waiting for a free job slot", None)
                 await self.sleep(exc.retry_after)
-            except JobFailed:
-                j.forget(key)  # rejected: nothing was created, nothing to reconcile
+            except (Rejected, JobFailed):
+                j.forget(key)  # refused or failed at once: no job exists, nothing to reconcile
                 raise
         j.submitted(entry, job)
         owned.add(job)
@@ -411,39 +312,30 @@ class Engine:
                     return jobs
 
                 self._owned = await asyncio.to_thread(read)
-                claim = getattr(self.provider, "claim", None)
-                if claim is not None:
-                    claim(self._owned)
+                self.provider.claim(self._owned)
             return self._owned
 
     def _report_notices(self) -> None:
         """Pass on what the provider wants the user to hear (e.g. a job recovered after its
         submission's answer was lost)."""
-        notices = getattr(self.provider, "notices", None)
-        while isinstance(notices, list) and notices:
-            self.reporter.warning(str(notices.pop(0)))
-
-    def _tmp_root(self) -> Path:
-        p = self.ws.work / "tmp"
-        p.mkdir(parents=True, exist_ok=True)
-        return p
+        for notice in self.provider.take_notices():
+            self.reporter.warning(notice)
 
     # -- local nodes ------------------------------------------------------------------------
     def _run_local(self, node: Node, digests: dict[str, str]) -> str:
         inputs = self._inputs(node, digests)
         ff = self.ws.ffmpeg
-        with tempfile.TemporaryDirectory(dir=self._tmp_root()) as tmp:
-            if node.kind == "frame":
-                src = inputs[node.inputs[0]].path
+        work = node.payload
+        with tempfile.TemporaryDirectory(dir=self.ws.tmp()) as tmp:
+            if isinstance(work, FrameData):
                 dst = Path(tmp) / "frame.png"
-                ff.extract_frame(src, dst, node.which or "last")
-            elif node.kind == "local_loop":
-                src = inputs[node.inputs[0]].path
+                ff.extract_frame(inputs[node.inputs[0]].path, dst, work.which)
+            elif isinstance(work, LocalLoopData):
                 dst = Path(tmp) / "loop.mp4"
-                ff.make_loop(src, dst, node.crossfade or 1.0)
-            elif node.kind == "cut":
+                ff.make_loop(inputs[node.inputs[0]].path, dst, work.crossfade)
+            elif isinstance(work, CutPlan):
                 dst = Path(tmp) / "cut.mp4"
-                ff.render_cut(self._cut_spec(node, inputs), dst)
+                ff.render_cut(self._cut_spec(work, inputs), dst)
             else:  # pragma: no cover - model kinds never reach here
                 raise MediaError(f"no local runner for {node.kind}")
             digest = self.ws.store.put(dst, move=True)
@@ -451,9 +343,7 @@ class Engine:
             self._materialize(node, digest)
         return digest
 
-    def _cut_spec(self, node: Node, inputs: dict[str, InputFile]) -> CutSpec:
-        c = node.cut
-        assert c is not None
+    def _cut_spec(self, c: CutPlan, inputs: dict[str, InputFile]) -> CutSpec:
         segs = tuple(CutSegment(inputs[s.node].path, s.trim_in, s.trim_out, s.transition,
                                 s.transition_duration) for s in c.segments)
         audio = None

@@ -28,7 +28,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import opentimelineio as otio
@@ -43,7 +43,9 @@ from storyboard.export.timeline import (
     cut_node,
 )
 from storyboard.graph import Node
-from storyboard.project import Project
+
+if TYPE_CHECKING:  # annotations only: Project calls into this package
+    from storyboard.project import Project
 
 
 @dataclass(frozen=True)
@@ -73,14 +75,15 @@ FORMAT_NAMES = tuple(FORMATS)
 
 
 @dataclass
-class Export:
-    """What `export_cut` wrote."""
+class ExportResult:
+    """What `export_cut` (`Project.export`) wrote."""
 
-    path: Path
+    cut: str
     format: str
+    path: Path
+    stale: tuple[str, ...]  # labels that changed since the build the timeline shows
     media: list[Path]  # the files it names, beside it (inside it for otioz)
-    warnings: list[str] = field(default_factory=list)
-    stale: list[str] = field(default_factory=list)  # changed since the last build
+    warnings: list[str] = field(default_factory=list)  # what the format cannot carry
 
 
 def format_for(path: Path | str | None, fmt: str | None) -> Format:
@@ -95,7 +98,7 @@ def format_for(path: Path | str | None, fmt: str | None) -> Format:
 
 
 def export_cut(project: Project, cut_name: str, path: Path | str | None = None,
-               fmt: str | None = None, *, absolute_paths: bool = False) -> Export:
+               fmt: str | None = None, *, absolute_paths: bool = False) -> ExportResult:
     """Write cut `cut_name` for an editing application; nothing is built or paid.
 
     `path` defaults to `renders/CUT.SUFFIX`; `fmt` defaults to the one its suffix names, else
@@ -115,8 +118,8 @@ def export_cut(project: Project, cut_name: str, path: Path | str | None = None,
         raise ProjectError(f"cannot write {target}: {exc.strerror} ({exc.filename}; choose "
                            "another place with -o)") from None
     project.ws.stat.save()
-    stale = list(built.timeline.metadata[NAMESPACE]["stale"])
-    return Export(target, spec.name, media, _warnings(spec, built), stale)
+    stale = tuple(built.timeline.metadata[NAMESPACE]["stale"])
+    return ExportResult(cut_name, spec.name, target, stale, media, _warnings(spec, built))
 
 
 def _export(project: Project, cut: Node, spec: Format, target: Path, absolute_paths: bool

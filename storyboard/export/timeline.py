@@ -22,7 +22,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import opentimelineio as otio
 from opentimelineio.opentime import RationalTime, TimeRange
@@ -31,8 +31,10 @@ from storyboard.cache.place import Placer
 from storyboard.errors import Problem, ProjectError, SpecError
 from storyboard.graph import CutPlan, Node, Segment
 from storyboard.media.graph import frame_count, frames_in
-from storyboard.project import Project
 from storyboard.spec import suggest
+
+if TYPE_CHECKING:  # annotations only: Project calls into this package
+    from storyboard.project import Project
 
 NAMESPACE = "storyboard"
 MEDIA_FOLDER = "media"  # beside the exported file

@@ -1,7 +1,7 @@
 """What a cut asks for, in words, as the `fields` its lock entry records for `why CUT`.
 
 Its entries in order (clip, trim, transition), the music and the output settings; the key is
-made from the request (`engine/runner.cut_body`), never from these, so their wording can change
+made from the request (`engine/status.cut_body`), never from these, so their wording can change
 without re-rendering anything. `cache/stale.cut_changes` compares two of them.
 """
 

@@ -47,6 +47,9 @@ class CutPlan:
     clip_audio: bool
     output: str  # relative to the project folder
     duration: float | None  # what the trims, repeats and transitions imply
+    # What the cut asks for in words (`graph/cutfields.py`), recorded in the lock for
+    # `why CUT`; never part of the key, so its wording can change without a re-render.
+    fields: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -58,26 +61,63 @@ class CutPlan:
 
 
 @dataclass(frozen=True)
+class AssetData:
+    """An input file of the user's."""
+
+    path: str  # relative to the project folder
+
+
+@dataclass(frozen=True)
+class ModelData:
+    """A step a provider runs (a model, or the preview renderer standing in for it)."""
+
+    model_id: str
+    model: str  # short name
+    body: dict[str, Any]  # the request as sent, inputs as {"$ref": node id}
+    fields: dict[str, Any]  # the merged user fields, for `why` and the lock
+    take: int = 1
+
+
+@dataclass(frozen=True)
+class FrameData:
+    """The first or last frame of a video, extracted locally."""
+
+    which: Literal["first", "last"]
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LocalLoopData:
+    """Footage looped locally (a loop step without a prompt)."""
+
+    crossfade: float  # seconds of the tail crossfaded into the head
+    body: dict[str, Any]
+    fields: dict[str, Any]
+    take: int = 1
+
+
+Payload = AssetData | ModelData | FrameData | LocalLoopData | CutPlan
+
+
+@dataclass(frozen=True)
 class Node:
+    """What every node has, plus its kind's own data in `payload`.
+
+    The properties below read the payload for the few things many layers ask of any node
+    (its request body, user fields, take, model, file, cut plan); they are views, not storage.
+    """
+
     id: str
     kind: NodeKind
     label: str  # for people: "dawn", "portrait step 2", "dawn.last_frame", "trailer"
+    payload: Payload
     media: MediaKind | None = None  # what the node's output is
     shot: str | None = None
-    model_id: str | None = None
-    model: str | None = None  # short name
-    body: dict[str, Any] = field(default_factory=dict)  # request as sent, inputs as {"$ref": id}
     inputs: tuple[str, ...] = ()
     roles: dict[str, str] = field(default_factory=dict)  # "start_frame" -> input node id
-    fields: dict[str, Any] = field(default_factory=dict)  # merged user fields, for `why`
-    take: int = 1
     duration: float | None = None
     width: int | None = None
     height: int | None = None
-    path: str | None = None  # assets: the file, relative to the project folder
-    which: Literal["first", "last"] | None = None  # frames
-    crossfade: float | None = None  # local loops
-    cut: CutPlan | None = None
     line: int | None = None
     column: int | None = None
 
@@ -88,3 +128,35 @@ class Node:
     @property
     def name(self) -> str:
         return self.id.split(":", 1)[1]
+
+    @property
+    def body(self) -> dict[str, Any]:
+        """The request body (inputs as references); empty for assets and cuts."""
+        p = self.payload
+        return p.body if isinstance(p, ModelData | FrameData | LocalLoopData) else {}
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        p = self.payload
+        return p.fields if isinstance(p, ModelData | LocalLoopData | CutPlan) else {}
+
+    @property
+    def take(self) -> int:
+        p = self.payload
+        return p.take if isinstance(p, ModelData | LocalLoopData) else 1
+
+    @property
+    def model_id(self) -> str | None:
+        return self.payload.model_id if isinstance(self.payload, ModelData) else None
+
+    @property
+    def model(self) -> str | None:
+        return self.payload.model if isinstance(self.payload, ModelData) else None
+
+    @property
+    def path(self) -> str | None:
+        return self.payload.path if isinstance(self.payload, AssetData) else None
+
+    @property
+    def cut(self) -> CutPlan | None:
+        return self.payload if isinstance(self.payload, CutPlan) else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Literal
 
-from storyboard.graph.build import Graph
+from storyboard.graph.dag import Graph
 
 Format = Literal["mermaid", "dot", "json"]
 

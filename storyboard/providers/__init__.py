@@ -1,5 +1,21 @@
 """Providers run model nodes: `preview` (local animatics) and `scenario` (Luma through Scenario)."""
 
-from storyboard.providers.base import Fetched, InputFile, JobStatus, Provider, Request
+from storyboard.providers.base import (
+    BaseProvider,
+    Fetched,
+    InputFile,
+    JobStatus,
+    Provider,
+    Recoverable,
+    Request,
+)
 
-__all__ = ["Fetched", "InputFile", "JobStatus", "Provider", "Request"]
+__all__ = [
+    "BaseProvider",
+    "Fetched",
+    "InputFile",
+    "JobStatus",
+    "Provider",
+    "Recoverable",
+    "Request",
+]

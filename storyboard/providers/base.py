@@ -3,13 +3,21 @@
 A provider turns one model node's `Request` into an output file. The preview provider renders
 locally and answers at once; a remote provider returns a job id from `submit` that the engine
 records before it polls, so a crash never pays for the same job twice.
+
+The whole contract is declared here, so mypy checks every provider, plugins included:
+`open`/`close` bracket one command (a provider's HTTP pool lives for the whole build), and the
+`Recoverable` part (`claim`, `find_job`, `take_notices`) lets the engine recover a paid job
+whose submission outcome was lost. `BaseProvider` gives no-op defaults for both, so a simple
+provider only writes `estimate`, `submit`, `poll` and `fetch`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from types import TracebackType
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from storyboard.graph import Node
 
@@ -55,10 +63,41 @@ class Fetched:
     asset_id: str | None = None
 
 
-class Provider(Protocol):
+@runtime_checkable
+class Recoverable(Protocol):
+    """What the engine asks of a provider to never pay twice for one request."""
+
+    def claim(self, job_ids: Iterable[str]) -> None:
+        """Job ids other nodes or takes already own: recovery must never adopt one."""
+        ...
+
+    async def find_job(self, request: Request, created_iso: str,
+                       exclude: Collection[str] = ()) -> str | None:
+        """The job an interrupted submission of `request` (intent written at `created_iso`)
+        created, if the provider can tell; None when there is none or it cannot know."""
+        ...
+
+    def take_notices(self) -> list[str]:
+        """What the user should hear since the last call (e.g. a recovered job), then forget
+        it."""
+        ...
+
+
+@runtime_checkable
+class Provider(Recoverable, Protocol):
+    """Runs model nodes. `name` is part of every key it makes, so it must not change."""
+
     name: str
     paid: bool
     poll_interval: float
+
+    async def open(self) -> None:
+        """Called once per command before any other call (e.g. open an HTTP pool)."""
+        ...
+
+    async def close(self) -> None:
+        """Called once per command after the last call, even after a failure."""
+        ...
 
     async def estimate(self, request: Request) -> float | None:
         """Cost in credits, without running anything (None when unknown)."""
@@ -72,4 +111,36 @@ class Provider(Protocol):
 
     async def fetch(self, job_id: str, request: Request, workdir: Path) -> Fetched: ...
 
-    async def close(self) -> None: ...
+
+class BaseProvider:
+    """No-op lifecycle and recovery: a provider whose jobs cannot be lost (a local renderer,
+    a plugin without a job listing) subclasses this and writes the four job methods.
+    `async with provider:` opens and closes it."""
+
+    name: str
+    paid: bool = False
+    poll_interval: float = 0.0
+
+    async def open(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    def claim(self, job_ids: Iterable[str]) -> None:
+        return None
+
+    async def find_job(self, request: Request, created_iso: str,
+                       exclude: Collection[str] = ()) -> str | None:
+        return None
+
+    def take_notices(self) -> list[str]:
+        return []
+
+    async def __aenter__(self) -> BaseProvider:
+        await self.open()
+        return self
+
+    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await self.close()

@@ -13,10 +13,10 @@ import tempfile
 from pathlib import Path
 
 from storyboard.media import Ffmpeg, PreviewSpec
-from storyboard.providers.base import Fetched, JobStatus, Request
+from storyboard.providers.base import BaseProvider, Fetched, JobStatus, Request
 
 
-class PreviewProvider:
+class PreviewProvider(BaseProvider):
     name = "preview"
     paid = False
     poll_interval = 0.0

@@ -5,7 +5,8 @@
 with `Remote.fetch`. Nothing here prints: progress goes to a callback.
 """
 
-from storyboard.remote.backend import Remote, RemoteError, open_remote, resolve_url, s3_endpoint
+from storyboard.errors import RemoteError  # re-exported: users catch it from here too
+from storyboard.remote.backend import Remote, open_remote, resolve_url, s3_endpoint
 from storyboard.remote.sync import Transfer, TransferReport, pull, push
 
 __all__ = [

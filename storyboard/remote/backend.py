@@ -7,7 +7,6 @@ name is renamed into place. Every fsspec/botocore error becomes a `RemoteError` 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -15,18 +14,14 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from storyboard.errors import StoreError, StoryboardError
+from storyboard.errors import RemoteError, StoryboardError
+from storyboard.hashing import CHUNK, copy_hashed
 
 if TYPE_CHECKING:
     from storyboard.cache import ObjectStore
 
-CHUNK = 1 << 20
 # Object stores whose single PUT is atomic: upload straight to the final key.
 ATOMIC_PUT = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss"})
-
-
-class RemoteError(StoreError):
-    """The remote cache cannot be reached, read or written."""
 
 
 def resolve_url(option: str | None, env: str | None, in_file: str | None,
@@ -109,17 +104,13 @@ class Remote:
     # -- moving objects ---------------------------------------------------------------------
     def download(self, digest: str, dst: Path) -> str | None:
         """Copy the object to `dst`; return the digest of what arrived (None: not there)."""
-        h = hashlib.sha256()
         with self._translate("read"):
             try:
                 f: BinaryIO = self.fs.open(self.object_path(digest), "rb", block_size=8 * CHUNK)
             except FileNotFoundError:
                 return None
             with f, dst.open("wb") as out:
-                while chunk := f.read(CHUNK):
-                    h.update(chunk)
-                    out.write(chunk)
-        return h.hexdigest()
+                return copy_hashed(f, out)
 
     def upload(self, src: Path, digest: str) -> None:
         """Put a local object (already verified against `digest`) on the remote, atomically."""

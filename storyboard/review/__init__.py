@@ -7,7 +7,8 @@ ffmpeg work goes through `storyboard.media.stills`, Graphviz through `graphviz`.
 
 from __future__ import annotations
 
-from storyboard.review.graphviz import GraphvizError, dot_to_svg
+from storyboard.errors import GraphvizError  # re-exported: users catch it from here too
+from storyboard.review.graphviz import dot_to_svg
 from storyboard.review.site import write_review
 
 __all__ = ["GraphvizError", "dot_to_svg", "write_review"]

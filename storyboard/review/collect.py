@@ -8,13 +8,15 @@ store whether it is still here, and `Project.status()` whether it is up to date 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from storyboard.cache import Reason
 from storyboard.cache.lockfile import Record
 from storyboard.graph import Node
-from storyboard.history import ShotTakes, shot_takes
-from storyboard.project import Project, StatusLine
+
+if TYPE_CHECKING:  # annotations only: Project calls into this module
+    from storyboard.history import ShotTakes
+    from storyboard.project import Project, StatusLine
 
 State = Literal["up to date", "stale", "not built"]
 
@@ -169,7 +171,7 @@ def _shot(project: Project, name: str, lines: dict[str, StatusLine]) -> ShotView
         output=rec.output if rec else None, record=rec,
         cost=sum(s.record.cost for s in steps if s.record), duration=last.duration,
         width=last.width, height=last.height, steps=tuple(steps),
-        takes=shot_takes(project, name) if last.runs_model else None,
+        takes=project.takes(name) if last.runs_model else None,
     )
 
 

@@ -10,13 +10,9 @@ import re
 import shutil
 import subprocess
 
-from storyboard.errors import StoryboardError
+from storyboard.errors import GraphvizError
 
 INSTALL_HINT = "install Graphviz (apt-get install graphviz, brew install graphviz)"
-
-
-class GraphvizError(StoryboardError):
-    """Graphviz's `dot` is missing or could not draw the graph."""
 
 
 def find_dot() -> str | None:

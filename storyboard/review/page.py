@@ -11,10 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html import escape
+from typing import TYPE_CHECKING
 
 from storyboard.cache.textdiff import change_html, diff_html
-from storyboard.history import Take
 from storyboard.review.collect import CutView, EntryView, Review, ShotView, State, Why
+
+if TYPE_CHECKING:  # annotations only: the takes come from `Project.takes`
+    from storyboard.history import Take
 
 
 @dataclass

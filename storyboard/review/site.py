@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from storyboard.cache.place import Placer, link_or_copy, placed_name
+from storyboard.errors import GraphvizError
 from storyboard.media import stills
-from storyboard.project import Project
 from storyboard.review.collect import Review, collect
-from storyboard.review.graphviz import GraphvizError, dot_to_svg, find_dot, inline_svg
+from storyboard.review.graphviz import dot_to_svg, find_dot, inline_svg
 from storyboard.review.page import Links, render_page
+
+if TYPE_CHECKING:  # annotations only: Project calls into this module
+    from storyboard.project import Project
 
 PAGE = "index.html"
 CONTACT_SHEET = "contact-sheet.png"

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 
 from storyboard.catalogue import (
-    REF_KEY,
     frame_size,
     inferred_duration,
     load_catalogue,
     map_node,
     resolve_model,
 )
+from storyboard.refs import REF_KEY
 
 CAT = load_catalogue()
 

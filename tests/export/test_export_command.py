@@ -15,8 +15,10 @@ from review_helpers import EXAMPLE, copy_project
 
 from storyboard.cli.main import cli
 from storyboard.errors import ProjectError, SpecError
-from storyboard.export import export_cut, export_otio
+from storyboard.export import export_otio
 from storyboard.project import Project
+
+pytestmark = pytest.mark.e2e  # the trailer is built with real ffmpeg first
 
 CLIP_FIELDS = ("shot", "node", "key", "model", "job", "cost", "take", "provider", "digest")
 
@@ -101,7 +103,7 @@ def test_a_video_asset_in_a_cut_is_placed_beside_the_export_too(project_dir: Pat
     board.write_text(board.read_text("utf-8").replace(
         "shots: [portrait_tall, {shot: globe, trim: [0, 3]}]", "shots: [portrait_tall, interview]"),
         "utf-8")
-    done = export_cut(Project.load(root), "vertical", tmp_path / "out" / "v.otio")
+    done = Project.load(root).export("vertical", output=tmp_path / "out" / "v.otio")
     timeline = otio.adapters.read_from_file(str(done.path))
     clip = clips(timeline)[1]
     assert clip.name == "interview"
@@ -109,11 +111,11 @@ def test_a_video_asset_in_a_cut_is_placed_beside_the_export_too(project_dir: Pat
     assert clip.media_reference.target_url.startswith("media/interview-")
     assert (done.path.parent / clip.media_reference.target_url).read_bytes() == (
         root / "assets" / "interview.mp4").read_bytes()
-    assert done.stale == ["vertical"]
+    assert done.stale == ("vertical",)
 
 
 def test_an_output_folder_gets_the_usual_name(project_dir: Path, tmp_path: Path) -> None:
-    done = export_cut(Project.load(project_dir), "vertical", tmp_path, "xml")
+    done = Project.load(project_dir).export("vertical", output=tmp_path, fmt="xml")
     assert done.path == tmp_path / "vertical.xml" and done.path.is_file()
     assert sorted(p.name for p in (tmp_path / "media").iterdir()) == sorted(
         p.name for p in done.media)
@@ -132,7 +134,7 @@ def test_a_place_that_cannot_be_written_is_a_clear_error(project_dir: Path,
 def test_exporting_again_replaces_the_file(project_dir: Path, tmp_path: Path) -> None:
     project = Project.load(project_dir)
     for _ in range(2):
-        done = export_cut(project, "vertical", tmp_path / "v.otioz")
+        done = project.export("vertical", output=tmp_path / "v.otioz")
     assert done.path.is_file()
     assert [p.name for p in tmp_path.iterdir()] == ["v.otioz"]  # no partial files left
 
@@ -142,7 +144,7 @@ def test_unknown_cut_is_a_usage_problem_with_a_suggestion(project_dir: Path) -> 
     assert result.exit_code == 3
     assert "no cut named 'trailr'" in result.output and "trailer" in result.output
     with pytest.raises(SpecError):
-        export_cut(Project.load(project_dir), "nope", project_dir / "n.otio")
+        Project.load(project_dir).export("nope", output=project_dir / "n.otio")
 
 
 def test_a_cut_not_built_yet_says_to_build_it(tmp_path: Path) -> None:
@@ -151,7 +153,7 @@ def test_a_cut_not_built_yet_says_to_build_it(tmp_path: Path) -> None:
                                                          "storyboard.lock"))
     with pytest.raises(ProjectError, match=r"has not been built yet; run `storyboard build "
                                            r"vertical`"):
-        export_cut(Project.load(root), "vertical", root / "v.xml")
+        Project.load(root).export("vertical", output=root / "v.xml")
     assert not (root / "v.xml").exists()
 
 

@@ -15,8 +15,10 @@ import opentimelineio as otio
 import pytest
 from review_helpers import copy_project
 
-from storyboard.export import FORMAT_NAMES, export_cut
+from storyboard.export import FORMAT_NAMES
 from storyboard.project import Project
+
+pytestmark = pytest.mark.e2e  # the trailer is built with real ffmpeg first
 
 FPS = 24
 # The trailer's video entries as the cut renders them, in frames at its 24 fps: dawn 5 s,
@@ -67,7 +69,7 @@ def moved(project_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[s
     base = tmp_path_factory.mktemp("moved")
     root = copy_project(project_dir, base / "before" / "trailer")
     project = Project.load(root)
-    written = {fmt: export_cut(project, "trailer", fmt=fmt).path for fmt in FORMAT_NAMES}
+    written = {fmt: project.export("trailer", fmt=fmt).path for fmt in FORMAT_NAMES}
     assert {p.relative_to(root).as_posix() for p in written.values()} == {
         "renders/trailer.otio", "renders/trailer.otioz", "renders/trailer.fcpxml",
         "renders/trailer.xml", "renders/trailer.edl"}
@@ -144,7 +146,7 @@ def test_xml_dips_to_black_as_fcp7_writes_them(moved: dict[str, Path]) -> None:
 
 
 def test_fcpxml_has_no_transitions_and_says_so(project_dir: Path, tmp_path: Path) -> None:
-    done = export_cut(Project.load(project_dir), "trailer", tmp_path / "t.fcpxml")
+    done = Project.load(project_dir).export("trailer", output=tmp_path / "t.fcpxml")
     timeline, _ = read(done.path)
     assert shape(timeline) == ["C"] * 7
     assert any("writes no transitions" in w and "3 dissolves" in w for w in done.warnings)
@@ -279,7 +281,7 @@ def test_absolute_paths_name_the_media_beside_the_file(project_dir: Path,
                                                       tmp_path: Path) -> None:
     root = copy_project(project_dir, tmp_path / "project")
     out = tmp_path / "handoff" / "trailer.xml"
-    done = export_cut(Project.load(root), "trailer", out, absolute_paths=True)
+    done = Project.load(root).export("trailer", output=out, absolute_paths=True)
     assert done.format == "xml"  # from the suffix
     shutil.move(str(root), str(tmp_path / "gone"))
     timeline, _ = read(out)
@@ -291,7 +293,7 @@ def test_absolute_paths_name_the_media_beside_the_file(project_dir: Path,
 
 def test_warnings_say_what_a_format_cannot_carry(project_dir: Path, tmp_path: Path) -> None:
     project = Project.load(project_dir)
-    warned = {fmt: export_cut(project, "trailer", tmp_path / f"t.{fmt}", fmt).warnings
+    warned = {fmt: project.export("trailer", output=tmp_path / f"t.{fmt}", fmt=fmt).warnings
               for fmt in FORMAT_NAMES}
     assert warned["xml"] == []
     assert any("clip audio and music are not in it" in w for w in warned["edl"])
@@ -306,7 +308,7 @@ def test_fcpxml_needs_a_rate_its_adapter_knows(project_dir: Path, tmp_path: Path
     board = root / "storyboard.yaml"
     board.write_text(board.read_text("utf-8").replace("fps: 24", "fps: 23.976"), "utf-8")
     with pytest.raises(ProjectError, match=r"FCPXML export needs one of 24, 25, 30, 50, 60"):
-        export_cut(Project.load(root), "trailer", tmp_path / "t.fcpxml")
+        Project.load(root).export("trailer", output=tmp_path / "t.fcpxml")
     assert not (tmp_path / "t.fcpxml").exists()
     # the other formats take any rate
-    assert export_cut(Project.load(root), "trailer", tmp_path / "t.edl").path.is_file()
+    assert Project.load(root).export("trailer", output=tmp_path / "t.edl").path.is_file()

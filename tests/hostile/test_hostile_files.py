@@ -131,6 +131,7 @@ def small_disk(path: Path, size: str) -> Iterator[bool]:
             subprocess.run(["umount", "-l", str(path)], capture_output=True, check=False)
 
 
+@pytest.mark.e2e  # a small filesystem mounted and filled: seconds
 def test_disk_full_fails_clearly_keeps_cache_and_lock_intact(tmp_path: Path) -> None:
     with small_disk(tmp_path / "disk", "1500k") as mounted:
         if not mounted:

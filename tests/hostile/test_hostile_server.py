@@ -151,12 +151,13 @@ def assert_whole(root: Path, fake: FakeScenario) -> None:
 
 
 # -- the fake serves each fault as its docstring says -------------------------------------------
-def test_the_fake_serves_each_hostile_fault_as_documented(fake_scenario: FakeScenario) -> None:
-    fake_scenario.latency = 0.2
-    with httpx.Client(base_url=fake_scenario.base_url, auth=fake_scenario.auth,
-                      timeout=30) as api:
+def test_the_fake_serves_each_hostile_fault_as_documented(fake_scenario_clip_dir: Path) -> None:
+    now = [1_800_000_000.0]  # the fake's clock, moved by hand: jobs advance without waiting
+    with FakeScenario(latency=0.2, clip_dir=fake_scenario_clip_dir, clock=lambda: now[0]) \
+            as fake_scenario, httpx.Client(base_url=fake_scenario.base_url,
+                                           auth=fake_scenario.auth, timeout=30) as api:
         job = api.post(f"/generate/custom/{FLASH}", json={"prompt": "a fox"}).json()["job"]
-        time.sleep(0.3)
+        now[0] += 0.3
         (asset_id,) = api.get(f"/jobs/{job['jobId']}").json()["job"]["metadata"]["assetIds"]
         asset = api.get(f"/assets/{asset_id}").json()["asset"]
         size = asset["properties"]["size"]
@@ -182,7 +183,7 @@ def test_the_fake_serves_each_hostile_fault_as_documented(fake_scenario: FakeSce
 
         fake_scenario.script_faults(["generate:never_finishes"])
         stuck = api.post(f"/generate/custom/{FLASH}", json={"prompt": "a stuck fox"})
-        time.sleep(0.5)
+        now[0] += 0.5
         view = api.get(f"/jobs/{stuck.json()['job']['jobId']}").json()["job"]
         assert (view["status"], view["metadata"]["assetIds"]) == ("in-progress", [])
         assert fake_scenario.jobs[-1].status == "in-progress"

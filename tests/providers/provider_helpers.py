@@ -10,7 +10,7 @@ from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from storyboard.graph import Node
+from storyboard.graph import ModelData, Node
 from storyboard.providers.base import InputFile, Request
 
 E = TypeVar("E", bound=BaseException)
@@ -68,7 +68,7 @@ def flash_request(prompt: str, image: Path | None = None, key: str = "k1") -> Re
         body["image"] = {"$ref": "asset:photo"}
         inputs["asset:photo"] = InputFile("asset:photo", image, digest(image), "image")
     node = Node(id="shot:test", kind="generate", label="test", media="video", shot="test",
-                model_id=FLASH, model="ray-flash-2-540p", body=body,
+                payload=ModelData(FLASH, "ray-flash-2-540p", body, {}),
                 inputs=tuple(inputs), roles={"start_frame": "asset:photo"} if image else {},
                 duration=5.0, width=960, height=540)
     return Request(node, key, body, inputs)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -37,10 +38,25 @@ def work(tmp_path: Path) -> Path:
 
 
 def make(fake: FakeScenario, work: Path, ffmpeg: Ffmpeg, sleeps: Sleeps, *,
-         secret: str = SECRET, deadline: float = 3600.0) -> ScenarioProvider:
+         secret: str = SECRET, deadline: float = 3600.0,
+         clock: Callable[[], datetime] | None = None) -> ScenarioProvider:
     client = ScenarioClient(fake.base_url, KEY, secret, sleep=sleeps,
                             retry=RetryPolicy(attempts=3), upload_poll=0.01)
-    return ScenarioProvider(client, work, ffmpeg, poll_interval=0.02, job_deadline=deadline)
+    return ScenarioProvider(client, work, ffmpeg, poll_interval=0.02, job_deadline=deadline,
+                            **({"clock": clock} if clock else {}))
+
+
+class Clock:
+    """One hand-moved time for the fake (seconds) and the provider (datetime): no waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def utc(self) -> datetime:
+        return datetime.fromtimestamp(self.now, UTC)
 
 
 @pytest.fixture
@@ -145,20 +161,23 @@ def test_submit_poll_fetch(fake_scenario: FakeScenario, provider: ScenarioProvid
     assert fake_scenario.counters.jobs_created == 1
 
 
-def test_poll_reports_progress_while_running(fake_scenario: FakeScenario,
-                                            provider: ScenarioProvider) -> None:
-    fake_scenario.latency = 2.0
+def test_poll_reports_progress_while_running(fake_scenario_clip_dir: Path, work: Path,
+                                            ffmpeg: Ffmpeg, sleeps: Sleeps) -> None:
+    clock = Clock()
+    with FakeScenario(latency=2.0, clip_dir=fake_scenario_clip_dir, clock=clock) as fake:
+        provider = make(fake, work, ffmpeg, sleeps, clock=clock.utc)
 
-    async def go() -> None:
-        job_id = await provider.submit(flash_request("a fox"))
-        first = await provider.poll(job_id)
-        assert first.state == "queued" and first.stage == "pending"
-        await asyncio.sleep(0.7)
-        later = await provider.poll(job_id)
-        assert later.state == "running" and later.stage == "in-progress"
-        assert later.progress is not None and 0 < later.progress < 1
+        async def go() -> None:
+            job_id = await provider.submit(flash_request("a fox"))
+            first = await provider.poll(job_id)
+            assert first.state == "queued" and first.stage == "pending"
+            clock.now += 0.7
+            later = await provider.poll(job_id)
+            assert later.state == "running" and later.stage == "in-progress"
+            assert later.progress is not None and 0 < later.progress < 1
+            await provider.close()
 
-    run(go())
+        run(go())
 
 
 def test_moderation_fails_with_the_reason_and_hint(provider: ScenarioProvider) -> None:
@@ -172,20 +191,22 @@ def test_moderation_fails_with_the_reason_and_hint(provider: ScenarioProvider) -
     run(go())
 
 
-def test_a_job_past_the_deadline_fails(fake_scenario: FakeScenario, work: Path,
+def test_a_job_past_the_deadline_fails(fake_scenario_clip_dir: Path, work: Path,
                                        ffmpeg: Ffmpeg, sleeps: Sleeps) -> None:
-    fake_scenario.latency = 30.0
-    p = make(fake_scenario, work, ffmpeg, sleeps, deadline=0.2)
+    clock = Clock()
+    with FakeScenario(latency=30.0, clip_dir=fake_scenario_clip_dir, clock=clock) as fake:
+        p = make(fake, work, ffmpeg, sleeps, deadline=0.2, clock=clock.utc)
 
-    async def go() -> None:
-        job_id = await p.submit(flash_request("a slow fox"))
-        await asyncio.sleep(0.3)
-        status = await p.poll(job_id)
-        assert status.state == "failed"
-        assert "did not finish within 0.2 s" in status.error
-        await p.close()
+        async def go() -> None:
+            job_id = await p.submit(flash_request("a slow fox"))
+            assert (await p.poll(job_id)).state == "queued"  # within the deadline
+            clock.now += 0.3
+            status = await p.poll(job_id)
+            assert status.state == "failed"
+            assert "did not finish within 0.2 s" in status.error
+            await p.close()
 
-    run(go())
+        run(go())
 
 
 def test_find_job_finds_a_submission_whose_answer_was_lost(

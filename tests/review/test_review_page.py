@@ -18,6 +18,8 @@ from storyboard.project import Project
 from storyboard.review import write_review
 from storyboard.review.graphviz import find_dot
 
+pytestmark = pytest.mark.e2e  # the trailer is built with real ffmpeg first
+
 SHOTS = ("dawn", "leap", "portrait", "portrait_tall", "globe", "interview_painted",
          "interview_loop")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from storyboard.graph import Graph, build_graph
+from storyboard.graph import FrameData, Graph, build_graph
 from storyboard.spec import parse
 
 REPO = Path(__file__).resolve().parents[2]
@@ -92,7 +92,8 @@ def test_ray_flash_2_body_has_image_concepts_and_no_resolution(graph: Graph) -> 
 
 def test_frames_are_extracted_from_the_shot_they_name(graph: Graph) -> None:
     frame = graph.nodes["frame:dawn.last_frame"]
-    assert (frame.kind, frame.which, frame.inputs) == ("frame", "last", ("shot:dawn",))
+    assert isinstance(frame.payload, FrameData)
+    assert (frame.kind, frame.payload.which, frame.inputs) == ("frame", "last", ("shot:dawn",))
     assert graph.g.has_edge("shot:dawn", "frame:dawn.last_frame")
     assert graph.g.has_edge("frame:dawn.last_frame", "shot:leap")
 

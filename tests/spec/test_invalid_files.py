@@ -101,11 +101,35 @@ def real_media(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("name", [n for n in FILES if "facts" not in EXPECTED[n]])
+CLI_FILES = [n for n in FILES if "facts" not in EXPECTED[n]]
+
+
+@pytest.mark.parametrize("name", CLI_FILES)
 def test_cli_validate_exits_3_without_a_traceback(
     name: str, tmp_path: Path, real_media: Path,
 ) -> None:
-    pytest.importorskip("storyboard.cli.main")
+    """In process (click's runner): the same command line, probing the real assets."""
+    from click.testing import CliRunner
+
+    from storyboard.cli.main import cli
+
+    shutil.copytree(real_media, tmp_path / "assets")
+    path = Path(shutil.copy(INVALID / name, tmp_path / name))
+    r = CliRunner().invoke(cli, ["validate", "-f", str(path)])
+    assert r.exit_code == 3, r.output
+    assert r.exception is None or isinstance(r.exception, SystemExit)
+    assert "Traceback" not in r.output
+    for part in EXPECTED[name]["expect"]:
+        assert part in r.output, f"{name}: expected {part!r} in:\n{r.output}"
+
+
+@pytest.mark.e2e  # a Python process per file
+@pytest.mark.parametrize("name", ["three-problems.yaml", "yaml-syntax.yaml",
+                                  "asset-unknown-extension.yaml"])
+def test_python_m_storyboard_validate_exits_3_without_a_traceback(
+    name: str, tmp_path: Path, real_media: Path,
+) -> None:
+    """The installed entry point (`python -m storyboard`), errors on stderr."""
     shutil.copytree(real_media, tmp_path / "assets")
     path = Path(shutil.copy(INVALID / name, tmp_path / name))
     proc = subprocess.run(

@@ -5,13 +5,8 @@ implements the engine's `Provider` protocol on top of it; `records.py` keeps the
 estimate maps under `.storyboard/`.
 """
 
-from storyboard.providers.scenario.client import (
-    AmbiguousSubmission,
-    Rejected,
-    RetryPolicy,
-    ScenarioClient,
-    ScenarioUnavailable,
-)
+from storyboard.errors import AmbiguousSubmission, Rejected, ScenarioUnavailable
+from storyboard.providers.scenario.client import RetryPolicy, ScenarioClient
 from storyboard.providers.scenario.provider import ScenarioProvider
 
 __all__ = [

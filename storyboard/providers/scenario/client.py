@@ -27,10 +27,12 @@ from urllib.parse import quote
 import httpx
 
 from storyboard.errors import (
+    AmbiguousSubmission,
     CredentialsError,
-    JobFailed,
     ProviderError,
     RateLimited,
+    Rejected,
+    ScenarioUnavailable,
     TransientError,
 )
 
@@ -54,37 +56,6 @@ _NOT_SENT: tuple[type[httpx.RequestError], ...] = (
     httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol,
     httpx.LocalProtocolError, httpx.ProxyError,
 )
-
-
-class ScenarioUnavailable(TransientError):
-    """Scenario could not be reached or answered with a server error; worth retrying.
-
-    `may_have_arrived` is False only when the request certainly never reached the service
-    (connection refused, connect timeout): only then may a paid submission be sent again.
-    """
-
-    def __init__(self, message: str, *, may_have_arrived: bool, status: int | None = None,
-                 trace_id: str = "") -> None:
-        self.may_have_arrived = may_have_arrived
-        self.status = status
-        self.trace_id = trace_id
-        super().__init__(message)
-
-
-class AmbiguousSubmission(ScenarioUnavailable):
-    """A paid submission failed after it was sent: a job may exist and be charged.
-
-    Never retried blindly: look for the job (`list_jobs` + `metadata.input`) first.
-    """
-
-
-class Rejected(JobFailed):
-    """Scenario refused the request (400, 403, 404, ...): nothing ran, retrying will not help."""
-
-    def __init__(self, message: str, hint: str = "", trace_id: str = "", *,
-                 status: int = 400) -> None:
-        self.status = status
-        super().__init__(message, hint, trace_id)
 
 
 class _UrlRefused(ProviderError):

@@ -10,7 +10,6 @@ submits exactly once, polls, downloads and probes the result. The engine journal
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -18,19 +17,21 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from storyboard.catalogue import load_catalogue
-from storyboard.errors import MediaError, ProviderError, TransientError
-from storyboard.media import Ffmpeg
-from storyboard.providers.base import Fetched, InputFile, JobStatus, Request
-from storyboard.providers.scenario.client import (
+from storyboard.errors import (
     AmbiguousSubmission,
+    MediaError,
+    ProviderError,
     Rejected,
-    ScenarioClient,
-    sniff_mime,
+    TransientError,
 )
+from storyboard.hashing import hash_file, hash_text
+from storyboard.media import Ffmpeg
+from storyboard.providers.base import BaseProvider, Fetched, InputFile, JobStatus, Request
+from storyboard.providers.scenario.client import ScenarioClient, sniff_mime
 from storyboard.providers.scenario.records import JsonMap, as_number, as_text
+from storyboard.refs import map_refs, refs_in
 from storyboard.settings import Settings
 
-REF_KEY = "$ref"
 ASSETS_FILE = "scenario-assets.json"
 ESTIMATES_FILE = "scenario-estimates.json"
 OVERDUE_FILE = "scenario-overdue.json"
@@ -58,7 +59,7 @@ class WorkspaceLike(Protocol):
     def ffmpeg(self) -> Ffmpeg: ...
 
 
-class ScenarioProvider:
+class ScenarioProvider(BaseProvider):
     name = "scenario"
     paid = True
 
@@ -157,7 +158,7 @@ class ScenarioProvider:
     def _missing(self, request: Request) -> list[str]:
         """Inputs whose file does not exist yet (an upstream node is not built)."""
         out = []
-        for node_id in _refs(request.body):
+        for node_id in refs_in(request.body):
             inp = request.inputs.get(node_id)
             if inp is None or not inp.digest or not inp.path.is_file():
                 out.append(node_id)
@@ -170,13 +171,13 @@ class ScenarioProvider:
         if missing:
             raise ProviderError(f"{request.node.label}: input {', '.join(missing)} has no file "
                                 "yet; build it first")
-        refs = sorted(set(_refs(request.body)))
+        refs = sorted(set(refs_in(request.body)))
         ids = await asyncio.gather(*(self._asset_for(request.inputs[r], upload=upload)
                                      for r in refs))
         if any(i is None for i in ids):
             return None
         mapping = {r: str(i) for r, i in zip(refs, ids, strict=True)}
-        replaced = _replace_refs(request.body, mapping)
+        replaced = map_refs(request.body, mapping.__getitem__)
         assert isinstance(replaced, dict)
         return replaced
 
@@ -317,13 +318,17 @@ class ScenarioProvider:
             raise ProviderError(f"the result of job {job_id} ({asset_id}) is {info.kind}, not "
                                 "a video")
         # Downstream nodes that take this clip as input reuse the asset instead of uploading.
-        digest = await asyncio.to_thread(_sha256, dest)
+        digest = await asyncio.to_thread(hash_file, dest)
         self.assets.put(digest, asset_id)
         self._verified.add(asset_id)
         billing = _dict(job.get("billing"))
         cu = billing.get("cuCost")
         cost = float(cu) if isinstance(cu, int | float) and cu else self._costs.get(job_id, 0.0)
         return Fetched(dest, cost, asset_id)
+
+    def take_notices(self) -> list[str]:
+        taken, self.notices = self.notices, []
+        return taken
 
     def claim(self, job_ids: Iterable[str]) -> None:
         """Job ids other nodes or takes already own (the engine reads them from its journal,
@@ -392,30 +397,8 @@ def _model_id(request: Request) -> str:
     return request.node.model_id
 
 
-def _refs(value: Any) -> list[str]:
-    """Every node id referenced as {"$ref": id}, at any depth (keyframes nest them)."""
-    if isinstance(value, dict):
-        if set(value) == {REF_KEY} and isinstance(value[REF_KEY], str):
-            return [value[REF_KEY]]
-        return [r for v in value.values() for r in _refs(v)]
-    if isinstance(value, list):
-        return [r for v in value for r in _refs(v)]
-    return []
-
-
-def _replace_refs(value: Any, ids: Mapping[str, str]) -> Any:
-    if isinstance(value, dict):
-        if set(value) == {REF_KEY} and isinstance(value[REF_KEY], str):
-            return ids[value[REF_KEY]]
-        return {k: _replace_refs(v, ids) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_replace_refs(v, ids) for v in value]
-    return value
-
-
 def _canonical(model_id: str, body: Mapping[str, Any]) -> str:
-    text = json.dumps([model_id, body], sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hash_text(json.dumps([model_id, body], sort_keys=True, separators=(",", ":")))
 
 
 def _dict(value: object) -> dict[str, Any]:
@@ -440,11 +423,3 @@ def _head(path: Path) -> bytes:
     with path.open("rb") as f:
         return f.read(64)
 
-
-def _sha256(path: Path) -> str:
-    # The same digest as the object store's (sha256 of the bytes), without importing cache/.
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()

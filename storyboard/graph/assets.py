@@ -1,0 +1,43 @@
+"""Assets -> nodes: each input file, checked to be inside the project, present and readable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from storyboard.graph.context import AssetFacts, Context, inside, media_kind_of
+from storyboard.graph.nodes import AssetData, Node
+from storyboard.spec.yamlsource import Path_
+
+
+def add_assets(ctx: Context) -> None:
+    board, root = ctx.board, ctx.root
+    for name, rel in board.assets.items():
+        path: Path_ = ("assets", name)
+        where = f"asset '{name}'"
+        kind = media_kind_of(rel)
+        p = Path(rel)
+        if p.is_absolute() or not inside(root, root / p):
+            ctx.problem(path, f"'{rel}' is outside the project folder", where=where,
+                        hint="copy the file into the project and use a relative path")
+            continue
+        if not (root / p).is_file():
+            ctx.problem(path, f"file '{rel}' does not exist", where=where,
+                        hint=f"put the file at {rel} (relative to the storyboard file)")
+            continue
+        if kind is None:
+            ctx.problem(path, f"'{rel}' is not a file type storyboard reads", where=where,
+                        hint="use an image (.png .jpg .webp), video (.mp4 .mov .webm) or "
+                        "audio (.mp3 .wav .m4a) file")
+            continue
+        facts = ctx.facts.get(name, AssetFacts(kind))
+        loc = ctx.smap.at(path)
+        ctx.graph.add(Node(
+            id=f"asset:{name}", kind="asset", label=name, media=facts.kind,
+            payload=AssetData(p.as_posix()), duration=facts.duration, width=facts.width,
+            height=facts.height, line=loc[0] if loc else None, column=loc[1] if loc else None,
+        ))
+    for name in board.shots:
+        if name in board.assets:
+            ctx.problem(("shots", name), f"'{name}' is both an asset and a shot",
+                        where=f"shot '{name}'", key=True,
+                        hint="assets and shots share one namespace: rename one of them")

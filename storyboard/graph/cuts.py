@@ -1,0 +1,140 @@
+"""Cuts -> nodes: each entry resolved to a shot's output or a video asset, trims and transitions
+checked against the (inferred) clip lengths, the music bed resolved, the frame size chosen."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from math import gcd
+from pathlib import Path
+
+from storyboard.catalogue import frame_size
+from storyboard.graph.context import Context, a_, inside, shot_output
+from storyboard.graph.cutfields import cut_fields
+from storyboard.graph.nodes import AudioPlan, CutPlan, Node, Segment
+from storyboard.graph.references import resolve
+from storyboard.spec import Cut, suggest
+from storyboard.spec.yamlsource import Path_
+
+
+def add_cuts(ctx: Context) -> None:
+    """A node per cut whose entries all resolve; the others only report their problems."""
+    for name, cut in ctx.board.cuts.items():
+        node = _cut(ctx, name, cut)
+        if node is not None:
+            ctx.graph.add(node)
+
+
+def _cut(ctx: Context, name: str, cut: Cut) -> Node | None:
+    board, nodes = ctx.board, ctx.graph.nodes
+    where = f"cut '{name}'"
+    segs: list[Segment] = []
+    ok = True
+    first_video: Node | None = None
+    durations: list[float | None] = []
+    for i, entry in enumerate(cut.shots):
+        epath: Path_ = ("cuts", name, "shots", i)
+        ref = entry.shot
+        if ref in board.shots:
+            if ref not in ctx.built:
+                ok = False
+                continue
+            node_id = shot_output(ref)
+        elif ref in board.assets:
+            asset = nodes.get(f"asset:{ref}")
+            if asset is not None and asset.media != "video":
+                ctx.problem(epath, f"'{ref}' is {a_(asset.media)}, not a video", where=where,
+                            field=f"shots[{i}]", hint="a cut lists shots and video assets")
+            if asset is None or asset.media != "video":
+                ok = False  # a missing asset file is reported under assets
+                continue
+            node_id = asset.id
+        else:
+            ctx.problem(epath, f"unknown shot '{ref}'", where=where, field=f"shots[{i}]",
+                        hint=suggest(ref, list(board.shots)) or "cuts list shot names")
+            ok = False
+            continue
+        node = nodes[node_id]
+        first_video = first_video or node
+        clip = node.duration
+        tin, tout = (entry.trim if entry.trim else (0.0, None))
+        if entry.trim and clip is not None and entry.trim[1] > clip + 1e-6:
+            ctx.problem((*epath, "trim"), f"trim [{entry.trim[0]:g}, {entry.trim[1]:g}] "
+                        f"ends after the end of {ref} ({clip:g} s)", where=where,
+                        field=f"shots[{i}].trim", hint=f"use an OUT point of at most {clip:g}")
+            ok = False
+        end = tout if tout is not None else clip
+        length = end - tin if end is not None else None
+        tr = entry.transition
+        ttype = tr.type if tr else "cut"
+        tdur = tr.duration if tr and tr.type != "cut" else 0.0
+        if ttype != "cut" and i == 0:
+            ctx.problem((*epath, "transition"), "the first clip has no previous clip to "
+                        "transition from", where=where, field=f"shots[{i}].transition",
+                        hint="remove it, or move it to the second entry")
+            ok = False
+        elif ttype != "cut":
+            prev_len = durations[-1] if durations else None
+            for neighbour, ln in ((segs[-1].node if segs else "", prev_len), (ref, length)):
+                if ln is not None and tdur > ln + 1e-6:
+                    label = nodes[neighbour].label if neighbour in nodes else ref
+                    ctx.problem((*epath, "transition"), f"a {tdur:g} s {ttype} is longer than "
+                                f"{label} ({ln:g} s)", where=where,
+                                field=f"shots[{i}].transition.duration",
+                                hint=f"use at most {ln:g} s")
+                    ok = False
+        for r in range(entry.repeat):
+            segs.append(Segment(node_id, tin, tout, ttype if r == 0 else "cut",
+                                tdur if r == 0 else 0.0))
+            durations.append(length)
+    audio = _audio(ctx, name, cut, where)
+    if cut.audio is not None and audio is None:
+        ok = False
+    output = cut.output or f"renders/{name}.mp4"
+    if Path(output).is_absolute() or not inside(ctx.root, ctx.root / output):
+        ctx.problem(("cuts", name, "output"), f"output '{output}' is outside the project "
+                    "folder", where=where, field="output",
+                    hint="use a relative path such as renders/NAME.mp4")
+        ok = False
+    if not ok or first_video is None:
+        return None
+    if cut.aspect_ratio or cut.resolution:
+        fw, fh = first_video.width or 1280, first_video.height or 720
+        ar = cut.aspect_ratio or _ratio(fw, fh)
+        res = cut.resolution or f"{min(fw, fh)}p"
+        width, height = frame_size(ar, res)
+    else:
+        width, height = first_video.width or 1280, first_video.height or 720
+    total: float | None = 0.0
+    for s, d in zip(segs, durations, strict=True):
+        total = None if total is None or d is None else total + d - s.transition_duration
+    loc = ctx.smap.at(("cuts", name))
+    plan = CutPlan(tuple(segs), width, height, float(cut.fps or 24), cut.fit, audio,
+                   cut.clip_audio, output, total)
+    plan = replace(plan, fields=cut_fields(plan, lambda i: nodes[i].shot or nodes[i].name))
+    inputs = tuple(dict.fromkeys([s.node for s in segs] + ([audio.node] if audio else [])))
+    return Node(
+        id=f"cut:{name}", kind="cut", label=name, media="video", payload=plan, inputs=inputs,
+        duration=total, width=width, height=height,
+        line=loc[0] if loc else None, column=loc[1] if loc else None,
+    )
+
+
+def _audio(ctx: Context, name: str, cut: Cut, where: str) -> AudioPlan | None:
+    """The music bed, or None (after reporting why when the cut names one)."""
+    if cut.audio is None:
+        return None
+    apath: Path_ = ("cuts", name, "audio", "asset")
+    a = cut.audio
+    if a.asset in ctx.board.shots:
+        ctx.problem(apath, f"'{a.asset}' is a shot, not an audio asset", where=where,
+                    field="audio.asset", hint="name an audio asset")
+        return None
+    aid = resolve(ctx, a.asset, "audio", apath, where, "audio.asset", None)
+    if aid is None:
+        return None
+    return AudioPlan(aid, a.volume, a.fade_in, a.fade_out, a.start)
+
+
+def _ratio(w: int, h: int) -> str:
+    g = gcd(w, h) or 1
+    return f"{w // g}:{h // g}"

@@ -1,0 +1,37 @@
+"""Content digests: SHA-256 of a file's bytes, streamed, the one way storyboard names content.
+
+The object store, the stat cache, remote transfers, the scenario provider and the no-op stamp
+all hash here, so a digest made by one is the digest every other expects. Stdlib only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import BinaryIO
+
+CHUNK = 1 << 20  # read and write a megabyte at a time: flat memory for any clip size
+
+
+def hash_file(path: Path) -> str:
+    """The hex SHA-256 of the file at `path` (OSError when it cannot be read)."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def copy_hashed(src: BinaryIO, dst: BinaryIO) -> str:
+    """Copy `src` to `dst` to the end and return the hex SHA-256 of what was copied: one pass
+    for a store write or a download that must be verified."""
+    h = hashlib.sha256()
+    while chunk := src.read(CHUNK):
+        h.update(chunk)
+        dst.write(chunk)
+    return h.hexdigest()
+
+
+def hash_text(text: str) -> str:
+    """The hex SHA-256 of a string's UTF-8 bytes (keys, seeds)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

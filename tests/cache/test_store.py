@@ -1,0 +1,82 @@
+"""The object store and the stat cache: content by digest, written atomically, read verified;
+a file is hashed once while its stat signature holds."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from storyboard.cache import ObjectStore, StatCache
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ObjectStore:
+    warnings: list[str] = []
+    s = ObjectStore(tmp_path / "cache", StatCache(tmp_path / "stat.json"), warnings.append)
+    s.warnings = warnings  # type: ignore[attr-defined]
+    return s
+
+
+def clip(tmp_path: Path, data: bytes = b"frames") -> Path:
+    p = tmp_path / "clip.mp4"
+    p.write_bytes(data)
+    return p
+
+
+def test_put_stores_by_sha256_and_move_consumes_the_source(store: ObjectStore,
+                                                           tmp_path: Path) -> None:
+    src = clip(tmp_path)
+    digest = store.put(src, move=True)
+    assert digest == hashlib.sha256(b"frames").hexdigest()
+    assert store.path(digest) == store.objects / digest[:2] / digest
+    assert store.path(digest).read_bytes() == b"frames"
+    assert not src.exists()
+    assert store.has(digest) and store.digests() == {digest}
+    assert not list(store.tmp.iterdir())  # no temp file left behind
+
+
+def test_a_corrupt_object_is_a_miss_and_a_warning_never_used(store: ObjectStore,
+                                                             tmp_path: Path) -> None:
+    digest = store.put(clip(tmp_path))
+    store.path(digest).write_bytes(b"bit rot")
+    assert not store.has(digest)
+    assert not store.path(digest).exists()
+    assert store.warnings == [  # type: ignore[attr-defined]
+        f"cache object {digest[:12]} is corrupt; it will be made again"]
+
+
+def test_materialize_links_the_object_and_is_a_no_op_when_in_place(store: ObjectStore,
+                                                                   tmp_path: Path) -> None:
+    digest = store.put(clip(tmp_path))
+    dst = tmp_path / "renders" / "main.mp4"
+    store.materialize(digest, dst)
+    assert dst.read_bytes() == b"frames"
+    assert os.stat(dst).st_ino == os.stat(store.path(digest)).st_ino  # a hard link, no copy
+    before = dst.stat().st_mtime_ns
+    store.materialize(digest, dst)
+    assert dst.stat().st_mtime_ns == before
+
+
+def test_the_stat_cache_hashes_a_file_once_while_it_is_unchanged(tmp_path: Path) -> None:
+    f = clip(tmp_path)
+    stat = StatCache(tmp_path / "stat.json")
+    first = stat.digest(f)
+    assert stat.digest(f) == first and stat.hashed == 1
+    stat.save()
+    again = StatCache(tmp_path / "stat.json")
+    assert again.digest(f) == first and again.hashed == 0  # remembered across commands
+    f.write_bytes(b"other frames")
+    assert again.digest(f) == hashlib.sha256(b"other frames").hexdigest()
+    assert again.hashed == 1
+
+
+def test_a_damaged_stat_cache_only_costs_hashing_again(tmp_path: Path) -> None:
+    (tmp_path / "stat.json").write_text("{not json")
+    stat = StatCache(tmp_path / "stat.json")
+    assert stat.digest(clip(tmp_path)) == hashlib.sha256(b"frames").hexdigest()
+    stat.save()
+    assert "entries" in json.loads((tmp_path / "stat.json").read_text())
