@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 import filelock
 
 from storyboard import stamp
-from storyboard.cache import Reason
+from storyboard.cache import Reason, Record
 from storyboard.cache.gc import DEFAULT_GRACE, GcReport, collect, named_objects
+from storyboard.cache.place import Placer
 from storyboard.engine import Engine, Plan, PlannedNode, Reporter, Statuses, Summary, Workspace
 from storyboard.errors import BudgetError, BusyError, Problem, RemoteError, SpecError
 from storyboard.graph import Graph, build_graph, render_graph
@@ -36,6 +37,7 @@ from storyboard.spec import SourceMap, Storyboard, read, suggest
 if TYPE_CHECKING:  # annotations only: their modules are imported by the methods using them
     from storyboard.export import ExportResult
     from storyboard.history import ShotTakes
+    from storyboard.review import ReviewResult
 
 LOCK_NAME = "storyboard.lock"
 PRICING_SLOTS = 8  # dry runs at a time: independent reads, a few at once keep planning short
@@ -56,12 +58,6 @@ class BuildResult(Summary):
 
     renders: list[Path] = field(default_factory=list)
     pushed: TransferReport | None = None
-
-
-@dataclass(frozen=True)
-class ReviewResult:
-    page: Path
-    contact_sheet: Path | None  # None: not asked for, or no shot built yet
 
 
 class Project:
@@ -359,7 +355,7 @@ class Project:
     def review(self, output: Path | None = None, *, contact_sheet: bool = False
                ) -> ReviewResult:
         """Write the static review page (default renders/review/); runs nothing."""
-        from storyboard.review.site import CONTACT_SHEET, write_review
+        from storyboard.review.site import CONTACT_SHEET, ReviewResult, write_review
 
         page = write_review(self, output or self.root / "renders" / "review", contact_sheet)
         sheet = page.parent / CONTACT_SHEET
@@ -378,3 +374,25 @@ class Project:
         from storyboard.history import shot_takes
 
         return shot_takes(self, shot, provider)
+
+    # -- what review and export read of the builds (they never open the workspace) --------
+    def built(self, node_id: str) -> Record | None:
+        """The lock's record of `node_id` when its output is in the local cache, else None."""
+        rec = self.ws.lock.nodes.get(node_id)
+        return rec if rec is not None and self.ws.store.has(rec.output) else None
+
+    def file_digest(self, path: Path) -> str:
+        """A file's content digest (hashed once per change, through the stat cache)."""
+        return self.ws.stat.digest(path)
+
+    @property
+    def ffmpeg(self) -> Ffmpeg:
+        return self.ws.ffmpeg
+
+    def placer(self, folder: Path) -> Placer:
+        """Places cache objects and files under `folder`, beside a hand-off file."""
+        return Placer(self.ws.store, folder)
+
+    def work_dir(self, name: str = "") -> Path:
+        """`.storyboard/` (NAME in it): derived files (thumbnails), scratch beside the cache."""
+        return self.ws.work / name

@@ -219,6 +219,17 @@ def test_nothing_imports_the_command_line() -> None:
     assert not offenders
 
 
+def test_review_and_export_never_open_the_workspace() -> None:
+    """The hand-off reads a project's builds through `Project` methods (`built`, `file_digest`,
+    `placer`, `status`, `takes`...), never `project.ws`: what it may read is declared in one
+    place, so the workspace can change under it."""
+    offenders = [f"{rel}:{node.lineno}" for rel, tree in _modules()
+                 if rel.startswith(("storyboard/review/", "storyboard/export/"))
+                 for node in ast.walk(tree)
+                 if isinstance(node, ast.Attribute) and node.attr == "ws"]
+    assert not offenders, offenders
+
+
 def test_the_engine_and_project_never_probe_providers_with_getattr() -> None:
     """The provider contract is declared (providers/base.py): callers use it, not getattr."""
     offenders = []

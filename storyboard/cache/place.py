@@ -64,6 +64,19 @@ class Placer:
         self.placed.add(dst)
         return dst
 
+    def source(self, digest: str) -> Path:
+        """The cached object itself (to read, never to write)."""
+        return self.store.path(digest)
+
+    def forget(self) -> None:
+        """Drop the stat entries of what was placed (a scratch folder about to be deleted)."""
+        for placed in self.placed:
+            self.store.stat.entries.pop(str(placed.resolve()), None)
+
+    def save(self) -> None:
+        """Keep the digests learned while placing (the stat cache), for the next command."""
+        self.store.stat.save()
+
     def prune(self, folders: tuple[str, ...]) -> None:
         """Remove files in `folders` that this placer did not place (earlier runs' leftovers)."""
         for folder in folders:

@@ -33,7 +33,6 @@ from urllib.parse import quote
 
 import opentimelineio as otio
 
-from storyboard.cache.place import Placer
 from storyboard.errors import ProjectError
 from storyboard.export.timeline import (
     MEDIA_FOLDER,
@@ -117,7 +116,6 @@ def export_cut(project: Project, cut_name: str, path: Path | str | None = None,
     except OSError as exc:  # a folder that cannot be made or written, a full disk
         raise ProjectError(f"cannot write {target}: {exc.strerror} ({exc.filename}; choose "
                            "another place with -o)") from None
-    project.ws.stat.save()
     stale = tuple(built.timeline.metadata[NAMESPACE]["stale"])
     return ExportResult(cut_name, spec.name, target, stale, media, _warnings(spec, built))
 
@@ -127,23 +125,24 @@ def _export(project: Project, cut: Node, spec: Format, target: Path, absolute_pa
     folder = target.parent
     if spec.name == "otioz":
         # The bundle carries its media: place it in a scratch folder the adapter zips.
+        work = project.work_dir()  # beside the cache: media are hard-linked, not copied
         with tempfile.TemporaryDirectory(prefix=".storyboard-otioz-",
-                                         dir=project.ws.work if project.ws.work.is_dir()
-                                         else None) as scratch:
-            placer = Placer(project.ws.store, Path(scratch))
+                                         dir=work if work.is_dir() else None) as scratch:
+            placer = project.placer(Path(scratch))
             built = build_timeline(project, cut, placer, _absolute,
                                    "the bundle (media/ inside it)")
             _write(spec, built, target)
-            for placed in placer.placed:  # gone with the scratch folder: not worth a stat entry
-                project.ws.stat.entries.pop(str(placed.resolve()), None)
+            placer.forget()  # gone with the scratch folder: not worth a stat entry
+            placer.save()
         media = [Path(MEDIA_FOLDER) / p.name for p in built.media]
     else:
-        placer = Placer(project.ws.store, folder)
+        placer = project.placer(folder)
         url = _absolute if absolute_paths else _relative_to(folder)
         paths = ("absolute file:// URLs" if absolute_paths
                  else "the folder of this file (media/ beside it)")
         built = build_timeline(project, cut, placer, url, paths, sound=spec.audio)
         _write(spec, built, target)
+        placer.save()
         media = built.media
     return built, media
 

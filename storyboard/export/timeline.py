@@ -150,17 +150,16 @@ def _entries(project: Project, cut: Node, plan: CutPlan, placer: Placer) -> list
 def _place(project: Project, cut: Node, node: Node, placer: Placer, fps: float
            ) -> tuple[Media, float]:
     """Put the node's media beside the export; the placed file and its seconds."""
-    ws = project.ws
     if node.kind == "asset":
         assert node.path is not None
         source = project.root / node.path
-        digest = ws.stat.digest(source)
+        digest = project.file_digest(source)
         path = placer.file(source, digest, node.name)
         meta: dict[str, Any] = {"asset": node.name, "node": node.id, "digest": digest,
                                 "source": node.path}
     else:
-        rec = ws.lock.nodes.get(node.id)
-        if rec is None or not ws.store.has(rec.output):
+        rec = project.built(node.id)
+        if rec is None:
             raise ProjectError(
                 f"cut '{cut.name}': shot '{node.shot or node.name}' has not been built yet; "
                 f"run `storyboard build {cut.name}` first")
@@ -169,7 +168,7 @@ def _place(project: Project, cut: Node, node: Node, placer: Placer, fps: float
                 "model": rec.model, "model_name": node.model, "job": rec.job, "cost": rec.cost,
                 "take": rec.take, "provider": rec.provider, "digest": rec.output,
                 "made": rec.time}
-    info = ws.ffmpeg.probe(path)
+    info = project.ffmpeg.probe(path)
     if info.kind != "video" or not info.duration:
         raise ProjectError(f"cut '{cut.name}': {node.label} is {info.kind}, not a video clip")
     media = Media(path, frame_count(info.duration, fps), info.has_audio, meta)
@@ -285,9 +284,9 @@ def _music(project: Project, plan: CutPlan, placer: Placer, url: Callable[[Path]
     node = project.graph.nodes[bed.node]
     assert node.path is not None
     source = project.root / node.path
-    digest = project.ws.stat.digest(source)
+    digest = project.file_digest(source)
     path = placer.file(source, digest, node.name)
-    info = project.ws.ffmpeg.probe(path)
+    info = project.ffmpeg.probe(path)
     available = math.floor((info.duration or 0.0) * plan.fps + 1e-6)
     start = frames_in(bed.start, plan.fps)
     # The render pads a bed shorter than the cut with silence; the clip stops where the file

@@ -9,6 +9,6 @@ from __future__ import annotations
 
 from storyboard.errors import GraphvizError  # re-exported: users catch it from here too
 from storyboard.review.graphviz import dot_to_svg
-from storyboard.review.site import write_review
+from storyboard.review.site import ReviewResult, write_review
 
-__all__ = ["GraphvizError", "dot_to_svg", "write_review"]
+__all__ = ["GraphvizError", "ReviewResult", "dot_to_svg", "write_review"]

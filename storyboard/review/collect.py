@@ -123,11 +123,6 @@ def collect(project: Project) -> Review:
     )
 
 
-def _built(project: Project, node_id: str) -> Record | None:
-    rec = project.ws.lock.nodes.get(node_id)
-    return rec if rec is not None and project.ws.store.has(rec.output) else None
-
-
 def _state(line: StatusLine | None, rec: Record | None) -> State:
     if rec is None:
         return "not built"
@@ -150,12 +145,12 @@ def _shot(project: Project, name: str, lines: dict[str, StatusLine]) -> ShotView
     nodes = [n for n in graph.nodes.values() if n.shot == name and n.kind != "frame"]
     steps = []
     for node in nodes:
-        rec = _built(project, node.id)
+        rec = project.built(node.id)
         line = lines.get(node.id)
         steps.append(StepView(node.id, node.label, node.kind, node.model, _prompt(node),
                               _state(line, rec), _reasons(line, node.label), rec))
     last = graph.nodes[final]
-    rec = _built(project, final)
+    rec = project.built(final)
     state: State = _state(lines.get(final), rec)
     if state == "up to date" and any(s.state != "up to date" for s in steps):
         state = "stale"
@@ -178,7 +173,7 @@ def _shot(project: Project, name: str, lines: dict[str, StatusLine]) -> ShotView
 def _cut(project: Project, node: Node, lines: dict[str, StatusLine]) -> CutView:
     plan = node.cut
     assert plan is not None
-    rec = _built(project, node.id)
+    rec = project.built(node.id)
     line = lines.get(node.id)
     graph = project.graph
     entries = tuple(

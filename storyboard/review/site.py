@@ -9,6 +9,7 @@ page no longer names are removed from those two folders, nothing else.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -26,6 +27,14 @@ if TYPE_CHECKING:  # annotations only: Project calls into this module
 PAGE = "index.html"
 CONTACT_SHEET = "contact-sheet.png"
 THUMB_WIDTH = 480
+
+
+@dataclass(frozen=True)
+class ReviewResult:
+    """What `Project.review` wrote."""
+
+    page: Path
+    contact_sheet: Path | None  # None: not asked for, or no shot built yet
 
 
 def write_review(project: Project, out_dir: Path | str, contact_sheet: bool = False, *,
@@ -56,14 +65,14 @@ def write_review(project: Project, out_dir: Path | str, contact_sheet: bool = Fa
         for entry in cut.entries:
             if entry.asset is not None and entry.node not in links.poster:
                 asset = project.root / entry.asset
-                digest = project.ws.stat.digest(asset)
+                digest = project.file_digest(asset)
                 links.poster[entry.node] = placer.poster(digest, entry.shot, source=asset)
     sheet = out / CONTACT_SHEET
     if contact_sheet:
         tiles = [stills.Tile(placer.cached_thumb(s.output), s.name)
                  for s in review.shots if s.output is not None]
         if tiles:
-            stills.contact_sheet(project.ws.ffmpeg, tiles, sheet)
+            stills.contact_sheet(project.ffmpeg, tiles, sheet)
             links.contact_sheet = CONTACT_SHEET
         else:
             sheet.unlink(missing_ok=True)  # nothing built: no sheet rather than an old one
@@ -72,7 +81,7 @@ def write_review(project: Project, out_dir: Path | str, contact_sheet: bool = Fa
     page = out / PAGE
     _write_text(page, render_page(review, links, _graph_svg(review, graphviz)))
     placer.prune()
-    project.ws.stat.save()
+    placer.files.save()
     return page
 
 
@@ -92,8 +101,8 @@ class _Placer:
     def __init__(self, project: Project, out: Path) -> None:
         self.project = project
         self.out = out
-        self.thumbs = project.ws.work / "thumbs"
-        self.files = Placer(project.ws.store, out)
+        self.thumbs = project.work_dir("thumbs")
+        self.files: Placer = project.placer(out)
 
     def media(self, digest: str, name: str) -> str:
         return self._url(self.files.output(digest, name))
@@ -101,8 +110,8 @@ class _Placer:
     def cached_thumb(self, digest: str, source: Path | None = None) -> Path:
         cached = self.thumbs / f"{digest}.jpg"
         if not cached.is_file():
-            video = source or self.project.ws.store.path(digest)
-            stills.thumbnail(self.project.ws.ffmpeg, video, cached, width=THUMB_WIDTH)
+            video = source or self.files.source(digest)
+            stills.thumbnail(self.project.ffmpeg, video, cached, width=THUMB_WIDTH)
         return cached
 
     def poster(self, digest: str, name: str, source: Path | None = None) -> str:
