@@ -26,6 +26,8 @@ BENCHES = [
      "≤ 1.15 × ideal + stitching; peak parallel jobs = 8"),
     ("remote.py", "Remote cache: pull with everything local; parallel push vs sequential",
      "pull < 1 s for 200 objects; push faster than sequential"),
+    ("export.py", "Export the example trailer in every format vs the otio export; a first "
+     "export vs a repeat", "each format well under a second; a repeat places no media again"),
 ]
 
 
