@@ -3,7 +3,8 @@
 Behaviour comes from the prompt, so tests read like what they pin: a prompt holding FAIL fails
 its job, REJECT is refused at submission, SLOW stays running for a few polls (and, with
 AFTER-FAIL, until another job has failed: orders a --fail-fast test without a clock), BUG
-raises an unexpected exception. Paid or free, with a fixed price per job; it counts what it was asked.
+raises an unexpected exception. Paid or free, with a fixed price per job; it counts what it was
+asked.
 Loaded by the CLI tests as `--provider standin:make` (its `name` is "stand-in", not the string
 that loads it, on purpose).
 """

@@ -55,4 +55,5 @@ def test_keys_carry_the_provider_name_the_engine_records(ws: Workspace) -> None:
 def test_the_builtin_names_are_what_the_builtin_providers_record() -> None:
     from storyboard.providers.scenario import ScenarioProvider
 
-    assert BUILTIN_NAMES == {"preview": PreviewProvider.name, "scenario": ScenarioProvider.name}
+    names = {"preview": PreviewProvider.name, "scenario": ScenarioProvider.name}
+    assert names == BUILTIN_NAMES
