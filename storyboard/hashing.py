@@ -15,10 +15,15 @@ CHUNK = 1 << 20  # read and write a megabyte at a time: flat memory for any clip
 
 def hash_file(path: Path) -> str:
     """The hex SHA-256 of the file at `path` (OSError when it cannot be read)."""
-    h = hashlib.sha256()
     with path.open("rb") as f:
-        while chunk := f.read(CHUNK):
-            h.update(chunk)
+        return hash_file_object(f)
+
+
+def hash_file_object(f: BinaryIO) -> str:
+    """The hex SHA-256 of what is left to read in an open binary file."""
+    h = hashlib.sha256()
+    while chunk := f.read(CHUNK):
+        h.update(chunk)
     return h.hexdigest()
 
 

@@ -7,6 +7,7 @@ since it was written is re-hashed, and a mismatch is a miss plus a warning, neve
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from storyboard.cache.digest import StatCache
 from storyboard.errors import StoreError
-from storyboard.hashing import copy_hashed
+from storyboard.hashing import copy_hashed, hash_file_object
 
 
 class ObjectStore:
@@ -43,21 +44,50 @@ class ObjectStore:
         p.unlink(missing_ok=True)
         return False
 
-    def put(self, src: Path, *, move: bool = False) -> str:
-        """Store a file; return its digest. `move` consumes `src` when it is on the same disk."""
+    def put(self, src: Path, *, move: bool = False, durable: bool = True) -> str:
+        """Store a file; return its digest. `move` consumes `src`: a file of ours on the same
+        disk is hashed where it is and renamed in, never copied. `durable=False` skips the
+        fsync, for outputs that are ours to render again for free (a crash can only leave an
+        object that `has` finds corrupt, which is then made again)."""
+        if move:
+            digest = self._move_in(src, durable)
+            if digest is not None:
+                return digest
         self.tmp.mkdir(parents=True, exist_ok=True)
         tmp = self.tmp / f"in-{os.getpid()}-{id(src)}-{src.name}"
         try:
             with src.open("rb") as fin, tmp.open("wb") as fout:
                 digest = copy_hashed(fin, fout)
                 fout.flush()
-                os.fsync(fout.fileno())
+                if durable:
+                    os.fsync(fout.fileno())
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             raise self._write_error(exc) from None
         self.adopt(tmp, digest)
         if move:
             src.unlink(missing_ok=True)
+        return digest
+
+    def _move_in(self, src: Path, durable: bool) -> str | None:
+        """Hash `src` in place and rename it into the store; None when it is on another disk
+        (the caller copies instead)."""
+        try:
+            with src.open("rb") as fin:
+                digest = hash_file_object(fin)
+                if durable:
+                    os.fsync(fin.fileno())
+        except OSError as exc:
+            raise self._write_error(exc) from None
+        dst = self.path(digest)
+        try:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(src, dst)
+        except OSError as exc:
+            if exc.errno == errno.EXDEV:
+                return None
+            raise self._write_error(exc) from None
+        self.stat.remember(dst, digest)
         return digest
 
     def _write_error(self, exc: OSError) -> StoreError:

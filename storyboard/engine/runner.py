@@ -338,7 +338,8 @@ class Engine:
                 ff.render_cut(self._cut_spec(work, inputs), dst)
             else:  # pragma: no cover - model kinds never reach here
                 raise MediaError(f"no local runner for {node.kind}")
-            digest = self.ws.store.put(dst, move=True)
+            # Our own render on the store's disk: renamed in, and no fsync (free to make again).
+            digest = self.ws.store.put(dst, move=True, durable=False)
         if node.kind == "cut":
             self._materialize(node, digest)
         return digest
