@@ -89,6 +89,8 @@ class PlainReporter(Reporter):
         cost = f", {result.cost:g} CU" if result.cost else ""
         err = f": {result.error}" if result.error else ""
         self.line(f"{result.label}: {result.status}{extra}{cost}{err}")
+        for note in result.notes:
+            self.line(f"warning: {result.label}: {note}")
 
     def warning(self, text: str) -> None:
         self.line(f"warning: {text}")
@@ -178,6 +180,8 @@ class LiveReporter(Reporter):
             row[1] = result.status
             row[3] = result.error[:80] if result.error else (f"{result.elapsed:.1f}s")
             self._refresh()
+        for note in result.notes:
+            self.warning(f"{result.label}: {note}")
 
     def warning(self, text: str) -> None:
         self.console.print(f"[yellow]warning:[/] {text}")

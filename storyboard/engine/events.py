@@ -25,6 +25,7 @@ class NodeResult:
     error: str = ""
     elapsed: float = 0.0
     refused: bool = False  # refused by --max-cost before anything was sent
+    notes: tuple[str, ...] = ()  # how it was made, worth a warning (a clip a cut re-encoded)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

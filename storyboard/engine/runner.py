@@ -145,12 +145,13 @@ class Engine:
             return NodeResult(node.id, node.label, node.kind, "cached", rec.output, 0.0, rec.job)
         started = self.clock()
         try:
+            notes: tuple[str, ...] = ()
             if node.runs_model:
                 digest, cost, job = await self._run_model(node, key, digests)
             else:
                 async with self.local_slots:
                     self.reporter.node_started(node.id, node.label, node.kind)
-                    digest = await asyncio.to_thread(self._run_local, node, digests)
+                    digest, notes = await asyncio.to_thread(self._run_local, node, digests)
                 cost, job = 0.0, None
         except NodeFailed as exc:
             return NodeResult(node.id, node.label, node.kind, "failed", error=str(exc),
@@ -169,7 +170,7 @@ class Engine:
             return NodeResult(node.id, node.label, node.kind, "failed", digest, cost, job,
                               error=_one_line(exc), elapsed=self.clock() - started)
         return NodeResult(node.id, node.label, node.kind, "done", digest, cost, job,
-                          elapsed=self.clock() - started)
+                          elapsed=self.clock() - started, notes=notes)
 
     async def _record(self, node: Node, key: str, digest: str, cost: float, job: str | None,
                       digests: dict[str, str], previous: Record | None) -> None:
@@ -322,10 +323,13 @@ class Engine:
             self.reporter.warning(notice)
 
     # -- local nodes ------------------------------------------------------------------------
-    def _run_local(self, node: Node, digests: dict[str, str]) -> str:
+    def _run_local(self, node: Node, digests: dict[str, str]) -> tuple[str, tuple[str, ...]]:
+        """The output's digest, and what the user should hear about how it was made (a cut
+        names each clip it could not copy, and why)."""
         inputs = self._inputs(node, digests)
         ff = self.ws.ffmpeg
         work = node.payload
+        notes: tuple[str, ...] = ()
         with tempfile.TemporaryDirectory(dir=self.ws.tmp()) as tmp:
             if isinstance(work, FrameData):
                 dst = Path(tmp) / "frame.png"
@@ -335,14 +339,14 @@ class Engine:
                 ff.make_loop(inputs[node.inputs[0]].path, dst, work.crossfade)
             elif isinstance(work, CutPlan):
                 dst = Path(tmp) / "cut.mp4"
-                ff.render_cut(self._cut_spec(work, inputs), dst)
+                notes = ff.render_cut(self._cut_spec(work, inputs), dst).notes
             else:  # pragma: no cover - model kinds never reach here
                 raise MediaError(f"no local runner for {node.kind}")
             # Our own render on the store's disk: renamed in, and no fsync (free to make again).
             digest = self.ws.store.put(dst, move=True, durable=False)
         if node.kind == "cut":
             self._materialize(node, digest)
-        return digest
+        return digest, notes
 
     def _cut_spec(self, c: CutPlan, inputs: dict[str, InputFile]) -> CutSpec:
         segs = tuple(CutSegment(inputs[s.node].path, s.trim_in, s.trim_out, s.transition,

@@ -130,25 +130,40 @@ def concat_list(paths: list[Path]) -> str:
 
 def build_cut(spec: CutSpec, plan: list[PlannedSegment], bed: Probed | None, dst: Path) -> Stream:
     """The ffmpeg-python output that renders the cut by re-encoding."""
-    fps = spec.fps
+    return ffmpeg.output(
+        cut_video(spec, plan),
+        cut_audio(spec, plan, bed),
+        str(dst),
+        **encode_args(FINAL_PRESET, 20),
+        r=rate_text(spec.fps),
+    )
+
+
+def cut_video(spec: CutSpec, plan: list[PlannedSegment]) -> Stream:
+    """The cut's picture: every segment trimmed and fitted, joined by cuts and transitions."""
     videos: list[Stream] = []
-    audios: list[Stream] = []
     for index, item in enumerate(plan):
-        options = {"t": read_length(item.length, fps, index)}
-        if item.trim_in > 0:
-            options["ss"] = item.trim_in
-        source = ffmpeg.input(str(item.segment.path.resolve()), **options)
+        source = _source(item, spec.fps, index)
         videos.append(
-            normalise_video(source["v:0"], spec.width, spec.height, fps, item.frames, spec.fit)
+            normalise_video(source["v:0"], spec.width, spec.height, spec.fps, item.frames, spec.fit)
         )
-        if spec.clip_audio:
-            has_audio = item.probed.info.has_audio
-            audios.append(
-                fit_audio(source["a:0"], item.frames, fps)
-                if has_audio
-                else silence(item.frames, fps, index)
-            )
-    video, audio = _join(plan, videos, audios if spec.clip_audio else None, fps)
+    video, _ = _join(plan, videos, None, spec.fps)
+    return video.filter("format", "yuv420p")
+
+
+def cut_audio(spec: CutSpec, plan: list[PlannedSegment], bed: Probed | None) -> Stream:
+    """The cut's sound: clip audio (silence where a clip has none) under the same cuts and
+    transitions as the picture, mixed with the music bed, exactly as long as the picture."""
+    fps = spec.fps
+    audio: Stream | None = None
+    if spec.clip_audio:
+        audios: list[Stream] = []
+        for index, item in enumerate(plan):
+            if item.probed.info.has_audio:
+                audios.append(fit_audio(_source(item, fps, index)["a:0"], item.frames, fps))
+            else:
+                audios.append(silence(item.frames, fps, index))
+        audio = _join_audio(plan, audios, fps)
     frames = total_frames(plan)
     if spec.audio is not None and bed is not None:
         music = _bed(spec.audio, bed, frames, fps)
@@ -160,13 +175,31 @@ def build_cut(spec: CutSpec, plan: list[PlannedSegment], bed: Probed | None, dst
             ).filter("atrim", end_sample=sample_count(frames, fps))
     if audio is None:
         audio = silence(frames, fps, len(plan))
-    return ffmpeg.output(
-        video.filter("format", "yuv420p"),
-        audio,
-        str(dst),
-        **encode_args(FINAL_PRESET, 20),
-        r=rate_text(fps),
-    )
+    return audio
+
+
+def _source(item: PlannedSegment, fps: float, index: int) -> Stream:
+    options = {"t": read_length(item.length, fps, index)}
+    if item.trim_in > 0:
+        options["ss"] = item.trim_in
+    return ffmpeg.input(str(item.segment.path.resolve()), **options)
+
+
+def _join_audio(plan: list[PlannedSegment], audios: list[Stream], fps: float) -> Stream:
+    # The same runs as _join: hard cuts concatenate, each transition folds in an acrossfade.
+    run = [audios[0]]
+    for index in range(1, len(plan)):
+        item = plan[index]
+        if item.overlap == 0:
+            run.append(audios[index])
+            continue
+        joined = run[0] if len(run) == 1 else ffmpeg.concat(*run, v=0, a=1)
+        run = [
+            ffmpeg.filter(
+                [joined, audios[index]], "acrossfade", nb_samples=sample_count(item.overlap, fps)
+            )
+        ]
+    return run[0] if len(run) == 1 else ffmpeg.concat(*run, v=0, a=1)
 
 
 def _join(

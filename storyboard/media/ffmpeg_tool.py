@@ -10,13 +10,9 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
-import shutil
-import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
@@ -25,7 +21,9 @@ import ffmpeg
 from storyboard.errors import FfmpegNotFound, MediaError
 from storyboard.media import binaries
 from storyboard.media.captions import resolve_font
-from storyboard.media.cut import build_cut, can_stream_copy, concat_list, plan_cut
+from storyboard.media.cut import build_cut, plan_cut, total_frames
+from storyboard.media.cutter import CutRenderer
+from storyboard.media.files import atomic_output, plain_path, stat_key, workdir
 from storyboard.media.graph import (
     FINAL_PRESET,
     PREVIEW_PRESET,
@@ -92,13 +90,13 @@ class Ffmpeg:
         return self._probe(Path(path)).info
 
     def _probe(self, path: Path) -> Probed:
-        key = _stat_key(path)
+        key = stat_key(path)
         with self._cache_lock:
             cached = self._probe_cache.get(key)
         if cached is not None:
             return cached
-        with _workdir() as work:
-            argv = probe_argv(self.ffprobe_path, _plain_path(path.resolve(), work, "probe"))
+        with workdir() as work:
+            argv = probe_argv(self.ffprobe_path, plain_path(path.resolve(), work, "probe"))
             what = (
                 f"ffprobe cannot read {path}; check that it is a complete image, video or "
                 "audio file (re-export or re-download it)"
@@ -117,7 +115,7 @@ class Ffmpeg:
         """Probe many files at once: clips whose MP4 headers have the same shape need only one
         ffprobe between them; the others run a few at a time."""
         unique = list(dict.fromkeys(paths))
-        keys = {p: _stat_key(p) for p in unique}
+        keys = {p: stat_key(p) for p in unique}
         with self._cache_lock:
             found = {p: self._probe_cache[k] for p, k in keys.items() if k in self._probe_cache}
         todo = [p for p in unique if p not in found]
@@ -162,7 +160,7 @@ class Ffmpeg:
                 f"{source} is {probed.info.kind}, not a video; frames come from videos"
             )
         what = f"cannot extract the {which} frame of {source}"
-        with _atomic_output(target) as tmp:
+        with atomic_output(target) as tmp:
             if which == "first":
                 self._run(self._frame_argv(source, tmp, None), what)
                 return
@@ -189,7 +187,7 @@ class Ffmpeg:
 
     def render_preview(self, spec: PreviewSpec, dst: StrPath) -> None:
         """Render a local animatic for a shot (see PreviewSpec)."""
-        with _workdir() as work, _atomic_output(Path(dst)) as tmp:
+        with workdir() as work, atomic_output(Path(dst)) as tmp:
             sources: dict[str, Path] = {}
             for role, path in (
                 ("start", spec.start_image),
@@ -202,7 +200,7 @@ class Ffmpeg:
                     raise MediaError(
                         f"shot '{spec.title}': {role} file {path} does not exist; check the path"
                     )
-                sources[role] = _plain_path(Path(path).resolve(), work, role)
+                sources[role] = plain_path(Path(path).resolve(), work, role)
             font = resolve_font(self._fonts)
             output = build_preview(spec, tmp, font, work, sources)
             self._run(
@@ -265,7 +263,7 @@ class Ffmpeg:
             )
         else:
             audio = silence(length, fps)
-        with _atomic_output(Path(dst)) as tmp:
+        with atomic_output(Path(dst)) as tmp:
             output = ffmpeg.output(
                 video.filter("format", "yuv420p"),
                 audio,
@@ -277,8 +275,10 @@ class Ffmpeg:
 
     # -- cuts ------------------------------------------------------------------------------
 
-    def render_cut(self, spec: CutSpec, dst: StrPath) -> CutReport:
-        """Trim, fit, join and mix the segments into one H.264/AAC MP4 (see CutSpec)."""
+    def render_cut(self, spec: CutSpec, dst: StrPath, *, smart: bool = True) -> CutReport:
+        """Trim, fit, join and mix the segments into one H.264/AAC MP4 (see CutSpec), copying
+        what needs no change; `smart=False` re-encodes the whole cut (the reference the smart
+        path is checked against)."""
         paths = [s.path for s in spec.segments]
         if spec.audio is not None:
             paths.append(spec.audio.path)
@@ -286,29 +286,14 @@ class Ffmpeg:
         plan = plan_cut(spec, probed[: len(spec.segments)])
         bed = probed[-1] if spec.audio is not None else None
         target = Path(dst)
-        with _workdir() as work, _atomic_output(target) as tmp:
-            if can_stream_copy(spec, plan):
-                listing = work / "segments.ffconcat"
-                listing.write_text(concat_list([p.segment.path for p in plan]), encoding="utf-8")
-                joined = ffmpeg.input(str(listing), f="concat", safe=0)
-                # copyts keeps the first file's audio priming as a negative start (an edit
-                # list) instead of shifting the whole picture 21 ms late.
-                output = ffmpeg.output(
-                    joined["v:0"],
-                    joined["a:0"],
-                    str(tmp),
-                    c="copy",
-                    movflags="+faststart",
-                    copyts=None,
-                )
-                self._run(
-                    compile_argv(output, self.ffmpeg_path), f"cannot join the clips of {target}"
-                )
-                return CutReport(sum(p.probed.info.duration or 0.0 for p in plan), True)
-            output = build_cut(spec, plan, bed, tmp)
-            self._run(compile_argv(output, self.ffmpeg_path), f"cannot render the cut {target}")
-        frames = sum(p.frames - p.overlap for p in plan)
-        return CutReport(frames / spec.fps, False)
+        with workdir() as work, atomic_output(target) as tmp:
+            if not smart:
+                output = build_cut(spec, plan, bed, tmp)
+                self._run(compile_argv(output, self.ffmpeg_path), f"cannot render the cut {target}")
+                return CutReport(total_frames(plan) / spec.fps, False, "encode")
+            renderer = CutRenderer(self._run, self._probe, self.ffmpeg_path, self.ffprobe_path,
+                                   work)
+            return renderer.render(spec, plan, bed, tmp, target)
 
     # -- generated test media --------------------------------------------------------------
 
@@ -336,7 +321,7 @@ class Ffmpeg:
         args = encode_args(PREVIEW_PRESET, 23)
         if not with_audio:
             args = {k: v for k, v in args.items() if k not in {"c:a", "b:a", "ar", "ac"}}
-        with _atomic_output(Path(dst)) as tmp:
+        with atomic_output(Path(dst)) as tmp:
             output = ffmpeg.output(*streams, str(tmp), **args)
             self._run(compile_argv(output, self.ffmpeg_path), f"cannot make test clip {dst}")
 
@@ -345,7 +330,7 @@ class Ffmpeg:
         if not _COLOUR.match(color):
             raise MediaError(f"unknown colour {color!r}; use a name like 'orange' or '#ff8800'")
         source = ffmpeg.input(f"color=c={color}:s={width}x{height}", f="lavfi")
-        with _atomic_output(Path(dst)) as tmp:
+        with atomic_output(Path(dst)) as tmp:
             output = ffmpeg.output(source.video, str(tmp), **{"frames:v": 1, "update": 1})
             self._run(compile_argv(output, self.ffmpeg_path), f"cannot make test image {dst}")
 
@@ -355,7 +340,7 @@ class Ffmpeg:
         audio = tone.filter("aformat", sample_rates=SAMPLE_RATE, channel_layouts="stereo").filter(
             "atrim", end_sample=round(duration * SAMPLE_RATE)
         )
-        with _atomic_output(Path(dst)) as tmp:
+        with atomic_output(Path(dst)) as tmp:
             output = ffmpeg.output(audio, str(tmp))
             self._run(compile_argv(output, self.ffmpeg_path), f"cannot make test tone {dst}")
 
@@ -369,55 +354,3 @@ class Ffmpeg:
         except MediaError as exc:
             reason = str(exc).partition("\nffmpeg said:")[0]
             raise MediaError(f"{what} ({reason})", exc.argv or argv, exc.stderr_tail) from exc
-
-
-@contextmanager
-def _workdir() -> Iterator[Path]:
-    with tempfile.TemporaryDirectory(prefix="storyboard-media-") as name:
-        yield Path(name)
-
-
-@contextmanager
-def _atomic_output(dst: Path) -> Iterator[Path]:
-    """A temp path next to dst (same suffix, so ffmpeg picks the same muxer), renamed over
-    dst only if the body succeeds and wrote something."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    # ffmpeg creates the file itself (so it gets the usual permissions, not mkstemp's 0600).
-    # A fixed prefix: image muxers and demuxers treat '%' in a name as a sequence pattern.
-    tmp = dst.parent / f".storyboard-{secrets.token_hex(8)}.partial{dst.suffix}"
-    try:
-        yield tmp
-        if not tmp.is_file() or tmp.stat().st_size == 0:
-            raise MediaError(f"ffmpeg wrote nothing for {dst}; the input may have no frames")
-        os.replace(tmp, dst)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _stat_key(path: Path) -> tuple[str, int, int, int]:
-    """(resolved path, size, mtime_ns, inode): a file that changed gets probed again."""
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        raise MediaError(f"{path} does not exist; check the path") from None
-    if not path.is_file():
-        raise MediaError(f"{path} is not a file; point at a media file")
-    if stat.st_size == 0:
-        raise MediaError(
-            f"{path} is empty (0 bytes), probably an interrupted download or render; "
-            "delete it and make it again"
-        )
-    return (str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino)
-
-
-def _plain_path(path: Path, workdir: Path, role: str) -> Path:
-    """A path ffmpeg reads literally: the image2 demuxer takes '%' as a sequence pattern, so
-    such names are reached through a link with a plain name."""
-    if "%" not in str(path):
-        return path
-    link = workdir / f"{role}{path.suffix.replace('%', '')}"
-    try:
-        link.symlink_to(path)
-    except OSError:
-        shutil.copyfile(path, link)
-    return link

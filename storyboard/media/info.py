@@ -48,6 +48,12 @@ class Probed:
     copy_signature: tuple[str, ...]
     audio_sample_rate: int | None
     audio_channels: int | None
+    # What smart rendering compares to copy a clip's video next to re-encoded frames: the
+    # video half of the signature, the colour tags, the time base and the B-frame delay.
+    video_signature: tuple[str, ...] = ()
+    colour: tuple[str, ...] = ()
+    time_base: str | None = None
+    reorder_delay: int | None = None
 
 
 def probe_argv(ffprobe: str, path: Path) -> list[str]:
@@ -108,7 +114,7 @@ def parse_probe(data: dict[str, Any], path: Path, size_bytes: int) -> Probed:
         pix_fmt=video.get("pix_fmt") if video else None,
         size_bytes=size_bytes,
     )
-    signature = tuple(
+    video_signature = tuple(
         str(x)
         for x in (
             *_fields(
@@ -125,15 +131,29 @@ def parse_probe(data: dict[str, Any], path: Path, size_bytes: int) -> Probed:
             ),
             fps,
             rotation,
-            *_fields(audio, "codec_name", "profile", "sample_rate", "channels", "extradata_hash"),
+        )
+    )
+    audio_signature = tuple(
+        str(x)
+        for x in _fields(
+            audio, "codec_name", "profile", "sample_rate", "channels", "extradata_hash"
         )
     )
     return Probed(
         info=info,
         container_duration=container_duration,
-        copy_signature=signature,
+        copy_signature=video_signature + audio_signature,
         audio_sample_rate=_int(audio.get("sample_rate")) if audio else None,
         audio_channels=_int(audio.get("channels")) if audio else None,
+        video_signature=video_signature,
+        colour=tuple(
+            str(x)
+            for x in _fields(
+                video, "color_range", "color_space", "color_transfer", "color_primaries"
+            )
+        ),
+        time_base=str(video.get("time_base")) if video else None,
+        reorder_delay=_int(video.get("has_b_frames")) if video else None,
     )
 
 

@@ -69,7 +69,17 @@ class CutSpec:
     clip_audio: bool = True
 
 
+CutMethod = Literal["copy", "smart", "encode"]
+
+
 @dataclass(frozen=True)
 class CutReport:
+    """How a cut was rendered: every stream copied, smart (copied video, re-encoded pieces
+    around the transitions, the sound rendered once) or wholly encoded. `notes` name the clips
+    that could not be copied and why: the build shows them."""
+
     duration: float
     stream_copied: bool
+    method: CutMethod = "encode"
+    copied_frames: int = 0
+    notes: tuple[str, ...] = ()

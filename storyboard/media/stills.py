@@ -15,7 +15,8 @@ import ffmpeg
 
 from storyboard.errors import MediaError
 from storyboard.media.captions import _fit_line, resolve_font
-from storyboard.media.ffmpeg_tool import Ffmpeg, StrPath, _atomic_output, _plain_path, _workdir
+from storyboard.media.ffmpeg_tool import Ffmpeg, StrPath
+from storyboard.media.files import atomic_output, plain_path, workdir
 from storyboard.media.graph import Stream, compile_argv
 
 
@@ -50,8 +51,8 @@ def thumbnail(ff: Ffmpeg, video: StrPath, dst: StrPath, *, width: int = 480) -> 
     if info.kind != "video" or not info.duration:
         raise MediaError(f"{source} is {info.kind}, not a video; posters come from videos")
     what = f"cannot make a poster frame of {source}"
-    with _workdir() as work, _atomic_output(Path(dst)) as tmp:
-        plain = _plain_path(source.resolve(), work, "video")
+    with workdir() as work, atomic_output(Path(dst)) as tmp:
+        plain = plain_path(source.resolve(), work, "video")
         for seek in (info.duration / 2, 0.0):
             options = {"ss": seek} if seek > 0 else {}
             picture = ffmpeg.input(str(plain), **options)["v:0"].filter(
@@ -85,12 +86,12 @@ def contact_sheet(ff: Ffmpeg, tiles: Sequence[Tile], dst: StrPath, *, columns: i
                           picture_height=picture_height, label_height=label_height)
     font = resolve_font(ff._fonts)
     size = max(8, label_height * 9 // 16)
-    with _workdir() as work, _atomic_output(Path(dst)) as tmp:
+    with workdir() as work, atomic_output(Path(dst)) as tmp:
         cells: list[Stream] = []
         for index, tile in enumerate(tiles):
             if not tile.image.is_file():
                 raise MediaError(f"contact sheet picture {tile.image} does not exist")
-            image = _plain_path(tile.image.resolve(), work, f"tile{index}")
+            image = plain_path(tile.image.resolve(), work, f"tile{index}")
             cell = (
                 ffmpeg.input(str(image))["v:0"]
                 .filter("scale", w=tile_width, h=picture_height,

@@ -1,0 +1,163 @@
+"""Rendering a planned cut the cheapest way that gives the same frames.
+
+1. Uniform clips, hard cuts, no trims, no music: the concat demuxer copies every stream.
+2. Otherwise, when some clips can be copied: smart rendering (`smart.py`) - pieces around the
+   transitions are re-encoded, the rest of the picture is copied, and the sound is rendered
+   once for the whole cut and muxed in the same pass.
+3. Else the whole cut is re-encoded in one filter graph (`cut.py`).
+Every clip that cannot be copied is named, with why, in the report's notes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import ffmpeg
+
+from storyboard.errors import MediaError
+from storyboard.media.cut import (
+    PlannedSegment,
+    build_cut,
+    can_stream_copy,
+    concat_list,
+    cut_audio,
+    cut_video,
+    plan_cut,
+    total_frames,
+)
+from storyboard.media.graph import compile_argv, rate_text
+from storyboard.media.info import Probed
+from storyboard.media.smart import (
+    CopyPart,
+    Keyframes,
+    Part,
+    RenderPart,
+    audio_options,
+    concat_script,
+    keyframes_argv,
+    parse_keyframes,
+    piece_options,
+    plan_parts,
+    refusal,
+)
+from storyboard.media.specs import CutReport, CutSpec
+
+Run = Callable[[list[str], str], str]  # argv, what failed -> stdout
+Probe = Callable[[Path], Probed]
+_WORKERS = 2  # x264 threads itself; two pieces at once keep both cores busy at the seams
+
+
+class CutRenderer:
+    """Renders one cut into `tmp` using the scratch folder `work`; `run` runs an argv."""
+
+    def __init__(
+        self, run: Run, probe: Probe, ffmpeg_path: str, ffprobe_path: str, work: Path
+    ) -> None:
+        self.run = run
+        self.probe = probe
+        self.ffmpeg = ffmpeg_path
+        self.ffprobe = ffprobe_path
+        self.work = work
+
+    def render(
+        self, spec: CutSpec, plan: list[PlannedSegment], bed: Probed | None, tmp: Path, name: Path
+    ) -> CutReport:
+        if can_stream_copy(spec, plan):
+            self._copy_all(plan, tmp, name)
+            return CutReport(sum(p.probed.info.duration or 0.0 for p in plan), True, "copy")
+        frames = total_frames(plan)
+        keys, notes = self._copyable(spec, plan)
+        parts = plan_parts(spec, plan, keys) if any(keys) else []
+        copied = sum(p.last - p.first for p in parts if isinstance(p, CopyPart))
+        if copied:
+            reference = next(plan[i].probed for i, k in enumerate(keys) if k is not None)
+            self._smart(spec, plan, bed, parts, reference, tmp, name)
+            got = self.probe(tmp).info.duration or 0.0
+            if abs(got * spec.fps - frames) < 0.5:
+                return CutReport(frames / spec.fps, False, "smart", copied, tuple(notes))
+            notes.append(
+                f"smart rendering gave {got * spec.fps:.0f} frames instead of {frames}; "
+                "the whole cut was re-encoded instead (please report this)"
+            )
+            copied = 0
+        self.run(compile_argv(build_cut(spec, plan, bed, tmp), self.ffmpeg),
+                 f"cannot render the cut {name}")
+        return CutReport(frames / spec.fps, False, "encode", 0, tuple(notes))
+
+    def _copy_all(self, plan: list[PlannedSegment], tmp: Path, name: Path) -> None:
+        listing = self.work / "segments.ffconcat"
+        listing.write_text(concat_list([p.segment.path for p in plan]), encoding="utf-8")
+        joined = ffmpeg.input(str(listing), f="concat", safe=0)
+        # copyts keeps the first file's audio priming as a negative start (an edit list)
+        # instead of shifting the whole picture 21 ms late.
+        output = ffmpeg.output(
+            joined["v:0"], joined["a:0"], str(tmp), c="copy", movflags="+faststart", copyts=None
+        )
+        self.run(compile_argv(output, self.ffmpeg), f"cannot join the clips of {name}")
+
+    def _copyable(
+        self, spec: CutSpec, plan: list[PlannedSegment]
+    ) -> tuple[list[Keyframes | None], list[str]]:
+        """Keyframes of each clip whose video can be copied (None for the others), and a note
+        naming each clip that cannot, with why."""
+        notes: list[str] = []
+        reference: tuple[int, Probed] | None = None
+        eligible: list[bool] = []
+        for index, item in enumerate(plan):
+            why = refusal(spec, item, reference)
+            if not why and reference is None:
+                reference = (index, item.probed)
+            eligible.append(not why)
+            if why:
+                notes.append(f"cut segment {index + 1} ({item.segment.path.name}) is "
+                             f"re-encoded, not copied: {why}")
+        paths = list(dict.fromkeys(p.segment.path for p, ok in zip(plan, eligible, strict=True)
+                                   if ok))
+        with ThreadPoolExecutor(max_workers=max(1, min(8, len(paths)))) as pool:
+            found = dict(zip(paths, pool.map(lambda p: self._keyframes(p, spec.fps), paths),
+                             strict=True))
+        keys: list[Keyframes | None] = []
+        for index, (item, ok) in enumerate(zip(plan, eligible, strict=True)):
+            key = found.get(item.segment.path) if ok else None
+            if ok and key is None:
+                notes.append(f"cut segment {index + 1} ({item.segment.path.name}) is "
+                             "re-encoded, not copied: its video is not the file's first stream "
+                             "or its packets have no timestamps")
+            keys.append(key)
+        return keys, notes
+
+    def _keyframes(self, path: Path, fps: float) -> Keyframes | None:
+        text = self.run(keyframes_argv(self.ffprobe, path.resolve()),
+                        f"cannot read the keyframes of {path}")
+        return parse_keyframes(text, fps)
+
+    def _smart(self, spec: CutSpec, plan: list[PlannedSegment], bed: Probed | None,
+               parts: list[Part], reference: Probed, tmp: Path, name: Path) -> None:
+        pieces = {n: self.work / f"piece{n:04d}.mp4" for n, p in enumerate(parts)
+                  if isinstance(p, RenderPart)}
+        options = piece_options(reference, rate_text(spec.fps))
+
+        def encode(number: int) -> None:
+            part = parts[number]
+            assert isinstance(part, RenderPart)
+            sub = CutSpec(part.segments, spec.width, spec.height, spec.fps, spec.fit,
+                          None, False)
+            subplan = plan_cut(sub, [self.probe(s.path) for s in part.segments])
+            if total_frames(subplan) != part.frames:
+                raise MediaError(f"internal error: a smart-render piece of {name} has "
+                                 f"{total_frames(subplan)} frames, not {part.frames}")
+            output = ffmpeg.output(cut_video(sub, subplan), str(pieces[number]), **options)
+            self.run(compile_argv(output, self.ffmpeg), f"cannot render part of the cut {name}")
+
+        with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
+            list(pool.map(encode, pieces))
+        listing = self.work / "parts.ffconcat"
+        listing.write_text(concat_script(parts, pieces, spec.fps), encoding="utf-8")
+        joined = ffmpeg.input(str(listing), f="concat", safe=0)
+        output = ffmpeg.output(
+            joined["v:0"], cut_audio(spec, plan, bed), str(tmp),
+            **{"c:v": "copy"}, **audio_options(), movflags="+faststart",
+        )
+        self.run(compile_argv(output, self.ffmpeg), f"cannot render the cut {name}")
