@@ -97,7 +97,7 @@ def refusal(spec: CutSpec, item: PlannedSegment, reference: tuple[int, Probed] |
     index, first = reference
     other = f"clip {index + 1}'s"
     if probed.colour != first.colour:
-        ours, theirs = "/".join(probed.colour), "/".join(first.colour)
+        ours, theirs = _tags(probed.colour), _tags(first.colour)
         return f"its colour tags {ours} differ from {other} {theirs}"
     if probed.time_base != first.time_base:
         return f"its time base {probed.time_base} differs from {other} {first.time_base}"
@@ -244,6 +244,11 @@ def piece_options(reference: Probed, fps_text: str) -> dict[str, str | int]:
 
 def audio_options() -> dict[str, str | int]:
     return {"c:a": "aac", "b:a": "128k", "ar": SAMPLE_RATE, "ac": 2}
+
+
+def _tags(colour: tuple[str, ...]) -> str:
+    """range/space/transfer/primaries as ffprobe names them, "unset" where a tag is absent."""
+    return "/".join("unset" if v in ("None", "unknown") else v for v in colour)
 
 
 def _quote(path: Path) -> str:
