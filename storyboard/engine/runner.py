@@ -48,6 +48,7 @@ class Engine:
         max_cost: float | None = None, statuses: Statuses | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], str] = lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     ) -> None:
         self.ws = ws
         self.graph = graph
@@ -65,6 +66,7 @@ class Engine:
         self._budget = asyncio.Lock()
         self.sleep = sleep
         self.clock = clock
+        self.now = now  # the time recorded for what this run makes
         self.results: dict[str, NodeResult] = {}
         self.digests: dict[str, str] = {}
         self._stop = False
@@ -187,8 +189,7 @@ class Engine:
         rec = Record(
             key=key, output=digest, provider=provider, kind=node.kind, model=node.model_id,
             job=job, cost=cost if previous is None else previous.cost,
-            time=(old.time if same and old else previous.time if previous
-                  else datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")),
+            time=(old.time if same and old else previous.time if previous else self.now()),
             take=node.take, fields=dict(node.fields), inputs=dict(digests),
         )
         if previous is None:

@@ -2,7 +2,7 @@
 
 Each job answers at once and "renders" a few bytes (the request key), so every output is a
 distinct object and nothing but the orchestration (plan, keys, store, run index, lock, events)
-takes time. It is registered as plugins are: `--provider standin:make` with this folder on
+takes time. It is registered as plugins are: `--provider nullprovider:make` with this folder on
 PYTHONPATH (bench/scaling.py does that). `make_project` writes an equivalent project of N shots.
 """
 
@@ -35,7 +35,7 @@ class NullProvider(BaseProvider):
 
 
 def make(project: Any) -> Provider:
-    """The plugin factory: `--provider standin:make`."""
+    """The plugin factory: `--provider nullprovider:make`."""
     return NullProvider()
 
 
