@@ -260,7 +260,8 @@ class Project:
                     f"{max_cost:g}; nothing was submitted (raise --max-cost, or build fewer "
                     "targets)")
             engine = Engine(self.ws, self.graph, prov, reporter, jobs=jobs, fail_fast=fail_fast,
-                            max_cost=max_cost if prov.paid else None, statuses=statuses)
+                            max_cost=max_cost if prov.paid else None, statuses=statuses,
+                            now=Settings.load(self.root).now)
             stamp.clear(self.ws.work)
             return await engine.run(self._assets(targets) + [r.node for r in plan.nodes])
         finally:

@@ -7,12 +7,13 @@ line or an error message.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from storyboard.errors import CredentialsError
+from storyboard.errors import CredentialsError, ProjectError
 
 DEFAULT_BASE_URL = "https://api.cloud.scenario.com/v1"
 
@@ -36,14 +37,30 @@ class Settings(BaseSettings):
     http_timeout: float = Field(default=60.0, gt=0,
                                 validation_alias=AliasChoices("STORYBOARD_HTTP_TIMEOUT"))
     remote: str | None = Field(default=None, validation_alias=AliasChoices("STORYBOARD_REMOTE"))
+    # The reproducible-builds convention: when set, the lock records this time for what a
+    # build makes, so two builds of the same project write the same bytes.
+    source_date_epoch: int | None = Field(
+        default=None, ge=0, validation_alias=AliasChoices("SOURCE_DATE_EPOCH"))
 
     @classmethod
     def load(cls, project_root: Path | None = None) -> Settings:
         """Environment first, then `<project>/.env` for what the environment does not set."""
         env_file = project_root / ".env" if project_root is not None else None
-        if env_file is not None and env_file.is_file():
-            return cls(_env_file=env_file)  # type: ignore[call-arg]
-        return cls()
+        try:
+            if env_file is not None and env_file.is_file():
+                return cls(_env_file=env_file)  # type: ignore[call-arg]
+            return cls()
+        except ValidationError as exc:
+            bad = "; ".join(f"{e['loc'][0] if e['loc'] else '?'}: {e['msg']}"
+                            for e in exc.errors())
+            raise ProjectError(f"a setting in the environment or .env is invalid ({bad}); "
+                               "fix or unset it") from None
+
+    def now(self) -> str:
+        """The time a build records for what it makes (UTC, to the second)."""
+        when = (datetime.fromtimestamp(self.source_date_epoch, UTC)
+                if self.source_date_epoch is not None else datetime.now(UTC))
+        return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def credentials(self) -> tuple[str, str]:
         """(key, secret), or a CredentialsError that says how to provide them."""

@@ -1,8 +1,12 @@
 """The run index: every key ever built in this working copy -> its `Record`.
 
 The lock names what the current file uses; the index also remembers other takes, other
-profiles and earlier prompts, so going back to any of them runs nothing. One small JSON file
-per key, written atomically, so parallel node completions never contend.
+profiles and earlier prompts, so going back to any of them runs nothing. It is also where a
+build records each node the moment it finishes (the lock is written once, at the end of the
+build): one JSON line appended per record to `runs.jsonl`, so a `kill -9` at any moment loses
+no finished node, and recording costs the same at the 5,000th node as at the first. The log is
+read once per command, on the first lookup; a line the kill cut short is skipped, the last
+line for a key wins. Per-key files of earlier releases are folded into the log once.
 """
 
 from __future__ import annotations
@@ -14,33 +18,78 @@ from pathlib import Path
 
 from storyboard.cache.lockfile import Record
 
+LOG_NAME = "runs.jsonl"
+
 
 class RunIndex:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.log = root / LOG_NAME
+        self._records: dict[str, Record] | None = None  # read on first use
 
-    def _path(self, key: str) -> Path:
-        return self.root / key[:2] / f"{key}.json"
+    def _load(self) -> dict[str, Record]:
+        if self._records is None:
+            records: dict[str, Record] = {}
+            try:
+                data = self.log.read_bytes()
+            except OSError:
+                data = b""
+            for line in data.splitlines():
+                rec = _parse(line)
+                if rec is not None:
+                    records[rec.key] = rec
+            self._records = records
+            self._fold_legacy()
+        return self._records
+
+    def _fold_legacy(self) -> None:
+        """Move per-key files (`ab/<key>.json`, earlier releases) into the log, once."""
+        if not self.root.is_dir():
+            return
+        legacy = sorted(self.root.glob("*/*.json"))
+        found = [r for p in legacy if (r := _parse(_read(p))) is not None]
+        for rec in found:
+            if self._records is not None and rec.key not in self._records:
+                self.put(rec)
+        for p in legacy:
+            p.unlink(missing_ok=True)
 
     def get(self, key: str) -> Record | None:
-        p = self._path(key)
-        try:
-            return Record.from_dict(json.loads(p.read_text("utf-8")))
-        except (OSError, ValueError, TypeError):
-            return None
+        return self._load().get(key)
 
     def put(self, rec: Record) -> None:
-        p = self._path(rec.key)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        tmp = p.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps(asdict(rec), sort_keys=True), "utf-8")
-        os.replace(tmp, p)
+        """Append `rec` (one write of one line: atomic against a kill of this process)."""
+        records = self._load()
+        line = json.dumps(asdict(rec), sort_keys=True, separators=(",", ":")) + "\n"
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.log, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            if _ends_mid_line(fd):
+                line = "\n" + line  # a kill cut the last line short: start a fresh one
+            os.write(fd, line.encode("utf-8"))
+        finally:
+            os.close(fd)
+        records[rec.key] = rec
 
     def all(self) -> list[Record]:
-        out = []
-        for p in sorted(self.root.glob("*/*.json")):
-            try:
-                out.append(Record.from_dict(json.loads(p.read_text("utf-8"))))
-            except (OSError, ValueError, TypeError):
-                continue
-        return out
+        return sorted(self._load().values(), key=lambda r: r.key)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
+def _parse(line: bytes) -> Record | None:
+    try:
+        data = json.loads(line)
+        return Record.from_dict(data) if isinstance(data, dict) else None
+    except (ValueError, TypeError):
+        return None
+
+
+def _ends_mid_line(fd: int) -> bool:
+    size = os.fstat(fd).st_size
+    return size > 0 and os.pread(fd, 1, size - 1) != b"\n"

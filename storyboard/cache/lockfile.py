@@ -4,7 +4,9 @@ YAML, `schema: 1` first; `nodes` (the current record of each node) and `history`
 keys of each node: other takes, profiles, prompts), both sorted by node id, keys sorted within
 entries, one value per line and a blank line between entries, so two branches that touch
 different shots change hunks that never touch and git merges them. Writing the same facts twice
-gives the same bytes. Written atomically after each node's success.
+gives the same bytes. A build writes it once, at its end (or when interrupted), atomically;
+each node is recorded as it finishes in the run index (`index.py`), from which the next build
+rebuilds the lock after a kill.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ class _Nodes(dict[str, Record]):
             self._lock.remember(node_id, old)
         self._lock.forget(node_id, rec.key)  # the current key is not also history
         super().__setitem__(node_id, rec)
+        self._lock._keys[rec.key] = rec
 
 
 class LockFile:
@@ -69,6 +72,7 @@ class LockFile:
         self.nodes: dict[str, Record] = _Nodes(self)
         self.history: dict[str, list[Record]] = {}
         self._blocks: dict[tuple[str, str], tuple[str, str]] = {}  # render memo
+        self._keys: dict[str, Record] = {}  # key -> record: `find` costs the same at any size
         if path.is_file():
             try:
                 data = yaml.load(path.read_text("utf-8"), Loader=_LOADER) or {}
@@ -94,6 +98,8 @@ class LockFile:
                     entry.setdefault("provider", current.provider if current else "")
                     entry.setdefault("kind", current.kind if current else "")
                     self.remember(str(node_id), Record.from_dict(entry))
+        # Current records win over history entries of the same key, as `find` promised.
+        self._keys.update((r.key, r) for r in self.nodes.values())
 
     # -- reading ----------------------------------------------------------------------------
     def by_key(self) -> dict[str, Record]:
@@ -101,14 +107,7 @@ class LockFile:
 
     def find(self, key: str) -> Record | None:
         """The record for `key`: a current node, else any node's history."""
-        for rec in self.nodes.values():
-            if rec.key == key:
-                return rec
-        for entries in self.history.values():
-            for rec in entries:
-                if rec.key == key:
-                    return rec
-        return None
+        return self._keys.get(key)
 
     def outputs(self) -> set[str]:
         """Every object digest the lock names: current outputs and the history's."""
@@ -120,9 +119,24 @@ class LockFile:
     def remember(self, node_id: str, rec: Record) -> None:
         """Keep `rec` in `node_id`'s history: deduplicated by key, capped per node."""
         entries = [r for r in self.history.get(node_id, []) if r.key != rec.key]
-        entries.append(replace(rec, fields={}, inputs={}))
+        kept = replace(rec, fields={}, inputs={})
+        entries.append(kept)
         entries.sort(key=lambda r: (r.time, r.key))  # oldest first, as in the file
         self.history[node_id] = entries[-HISTORY_CAP:]
+        self._keys.setdefault(rec.key, kept)
+        for dropped in entries[:-HISTORY_CAP]:
+            if self._scan(dropped.key) is None:  # rare: a node past its history cap
+                self._keys.pop(dropped.key, None)
+
+    def _scan(self, key: str) -> Record | None:
+        for rec in self.nodes.values():
+            if rec.key == key:
+                return rec
+        for entries in self.history.values():
+            for rec in entries:
+                if rec.key == key:
+                    return rec
+        return None
 
     def forget(self, node_id: str, key: str) -> None:
         if node_id in self.history:

@@ -4,8 +4,10 @@ Each node waits for its inputs, asks `status.py` for its status given their cont
 (the same answer the plan showed), and either reuses the stored output or runs: model nodes
 through their provider (journaled submit, poll, fetch), frames, local loops and cuts through
 `media/` in worker threads. A failed node is a value: its dependents are skipped while
-independent branches finish. The lock is updated after each success, so an interrupted build
-keeps everything it finished. The caller opens and closes the provider (once per command).
+independent branches finish. Each finished node is appended to the run index at once (a kill
+loses nothing it finished); the lock is written once, when the run ends or is interrupted, so
+recording costs the same at any size. The caller opens and closes the provider (once per
+command).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class Engine:
         max_cost: float | None = None, statuses: Statuses | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], str] = lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     ) -> None:
         self.ws = ws
         self.graph = graph
@@ -63,6 +66,7 @@ class Engine:
         self._budget = asyncio.Lock()
         self.sleep = sleep
         self.clock = clock
+        self.now = now  # the time recorded for what this run makes
         self.results: dict[str, NodeResult] = {}
         self.digests: dict[str, str] = {}
         self._stop = False
@@ -73,7 +77,6 @@ class Engine:
         start = self.clock()
         self.model_slots = asyncio.Semaphore(self.jobs)
         self.local_slots = asyncio.Semaphore(self.local_jobs)
-        self.lock_mutex = asyncio.Lock()
         self._owned_mutex = asyncio.Lock()
         self.finished: dict[str, asyncio.Event] = {n: asyncio.Event() for n in order}
         summary = Summary()
@@ -91,6 +94,13 @@ class Engine:
                                and self.graph.nodes[n].kind != "asset"]
             summary.elapsed = self.clock() - start
             self.ws.stat.save()
+            try:
+                self.ws.lock.save()  # once per run; an interrupted run keeps what it finished
+            except StoreError:
+                if not summary.interrupted:
+                    raise
+                # Interrupted and the disk refuses: every result is in the run index, from
+                # which the next build writes the lock.
         self._report_notices()
         self.reporter.run_done(summary)
         return summary
@@ -180,16 +190,13 @@ class Engine:
         rec = Record(
             key=key, output=digest, provider=provider, kind=node.kind, model=node.model_id,
             job=job, cost=cost if previous is None else previous.cost,
-            time=(old.time if same and old else previous.time if previous
-                  else datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")),
+            time=(old.time if same and old else previous.time if previous else self.now()),
             take=node.take, fields=dict(node.fields), inputs=dict(digests),
         )
         if previous is None:
-            await asyncio.to_thread(self.ws.index.put, rec)
-        async with self.lock_mutex:
-            if self.ws.lock.nodes.get(node.id) != rec:
-                self.ws.lock.nodes[node.id] = rec
-                await asyncio.to_thread(self.ws.lock.save)
+            self.ws.index.put(rec)  # one appended line: cheaper than a hop to a thread
+        if self.ws.lock.nodes.get(node.id) != rec:
+            self.ws.lock.nodes[node.id] = rec  # written to disk when the run ends
 
     # -- model nodes ------------------------------------------------------------------------
     def _inputs(self, node: Node, digests: dict[str, str]) -> dict[str, InputFile]:

@@ -52,17 +52,21 @@ class Workspace:
         )
 
     def lookup(self, key: str) -> Record | None:
-        """A stored output for `key`: from the run index, else from the lock or its history
-        (a fresh clone, an earlier take); an output missing here is read through the remote."""
-        rec = self.index.get(key)
-        if rec is None:
-            rec = self.lock.find(key)
-        if rec is None:
-            return None
-        if self.store.has(rec.output):
-            return rec
-        if self.remote is not None and self.remote.fetch(rec.output, self.store):
-            return rec
+        """A stored output for `key`: from the lock or its history (already in memory: a
+        built project reads nothing more), else from the run index (other takes, a build the
+        lock was not written for); an output missing here is read through the remote."""
+        found = [r for r in (self.lock.find(key),) if r is not None]
+        for rec in found:
+            if self.store.has(rec.output):
+                return rec
+        indexed = self.index.get(key)
+        if indexed is not None and all(indexed.output != r.output for r in found):
+            if self.store.has(indexed.output):
+                return indexed
+            found.append(indexed)
+        for rec in found:
+            if self.remote is not None and self.remote.fetch(rec.output, self.store):
+                return rec
         return None
 
     def tmp(self) -> Path:

@@ -13,21 +13,34 @@ class Graph:
     def __init__(self) -> None:
         self.nodes: dict[str, Node] = {}
         self.g: nx.DiGraph = nx.DiGraph()
+        self._shots: dict[str, str] = {}  # shot -> the node of its last step
+        self._order: list[str] | None = None  # sorted once per graph, read by every command
 
     def add(self, node: Node) -> None:
         self.nodes[node.id] = node
         self.g.add_node(node.id)
         for src in node.inputs:
             self.g.add_edge(src, node.id)
+        if node.shot is not None and node.kind != "frame":
+            self._shots[node.shot] = node.id  # steps are added in order: the last one wins
+        self._order = None
 
     def order(self) -> list[str]:
         """Topological order, ties broken by id so output is stable."""
-        return list(nx.lexicographical_topological_sort(self.g))
+        if self._order is None:
+            self._order = list(nx.lexicographical_topological_sort(self.g))
+        return list(self._order)
 
     def upstream(self, ids: list[str]) -> set[str]:
+        """`ids` and everything they are made from: one walk, however many targets."""
         out = set(ids)
-        for i in ids:
-            out |= nx.ancestors(self.g, i)
+        todo = list(out)
+        pred = self.g.pred
+        while todo:
+            for src in pred[todo.pop()]:
+                if src not in out:
+                    out.add(src)
+                    todo.append(src)
         return out
 
     def downstream(self, node_id: str) -> set[str]:
@@ -35,8 +48,7 @@ class Graph:
 
     def shot_node(self, shot: str) -> str | None:
         """The node whose output is the shot (its last step)."""
-        steps = [n for n in self.nodes.values() if n.shot == shot and n.kind != "frame"]
-        return steps[-1].id if steps else None
+        return self._shots.get(shot)
 
     def cuts(self) -> list[Node]:
         return [n for n in self.nodes.values() if n.kind == "cut"]

@@ -63,7 +63,8 @@ def shot_order(ctx: Context) -> list[str]:
                     deps.add_edge(base, shot)
     if not nx.is_directed_acyclic_graph(deps):
         return names  # the cycle is reported once the graph is linked
-    return list(nx.lexicographical_topological_sort(deps, key=names.index))
+    place = {name: i for i, name in enumerate(names)}  # file order breaks ties
+    return list(nx.lexicographical_topological_sort(deps, key=place.__getitem__))
 
 
 def merged_fields(ctx: Context, step: Step) -> dict[str, Any]:

@@ -23,7 +23,31 @@ def test_all_lists_every_record_and_skips_damaged_ones(tmp_path: Path) -> None:
     index = RunIndex(tmp_path / "index")
     index.put(rec("a"))
     index.put(rec("b", "p"))
-    (tmp_path / "index" / "cc").mkdir()
-    (tmp_path / "index" / "cc" / f"{'c' * 64}.json").write_text("{truncated")
-    assert index.get("c" * 64) is None  # a miss, never a crash
-    assert [r.key for r in index.all()] == ["a" * 64, "b" * 64]
+    with (tmp_path / "index" / "runs.jsonl").open("a") as log:
+        log.write('{"key": "' + "c" * 64 + '", "outp')  # a kill cut this line short
+    again = RunIndex(tmp_path / "index")
+    assert again.get("c" * 64) is None  # a miss, never a crash
+    assert [r.key for r in again.all()] == ["a" * 64, "b" * 64]
+    again.put(rec("d"))  # starts on a line of its own
+    assert [r.key for r in RunIndex(tmp_path / "index").all()] == ["a" * 64, "b" * 64, "d" * 64]
+
+
+def test_a_later_record_of_the_same_key_wins(tmp_path: Path) -> None:
+    index = RunIndex(tmp_path / "index")
+    index.put(rec("a", "o"))
+    index.put(rec("a", "p"))
+    assert RunIndex(tmp_path / "index").get("a" * 64) == rec("a", "p")
+
+
+def test_per_key_files_of_earlier_releases_are_folded_into_the_log(tmp_path: Path) -> None:
+    import json
+    from dataclasses import asdict
+
+    old = tmp_path / "index" / "aa" / f"{'a' * 64}.json"
+    old.parent.mkdir(parents=True)
+    old.write_text(json.dumps(asdict(rec("a"))))
+    (tmp_path / "index" / "bb").mkdir()
+    (tmp_path / "index" / "bb" / f"{'b' * 64}.json").write_text("{truncated")
+    assert RunIndex(tmp_path / "index").get("a" * 64) == rec("a")
+    assert not old.exists()
+    assert RunIndex(tmp_path / "index").get("a" * 64) == rec("a")  # now from the log
