@@ -7,14 +7,19 @@ Problems found before anything runs are exceptions; a node that fails while runn
     ├── ProjectError                 the project cannot be run as written          (exit 3)
     │   ├── SpecError                one or more `Problem`s in storyboard.yaml: syntax, fields,
     │   │                            catalogue rules, references, cycles, asset files
-    │   └── CredentialsError         Scenario credentials missing or rejected
+    │   ├── CredentialsError         Scenario credentials missing or rejected, or a base URL
+    │   │                            from a project file would receive credentials from elsewhere
+    │   └── UnsafePath               a path from the project leaves the folder it must stay in,
+    │                                or names a device, a FIFO or a file over its size limit
     ├── BudgetError                  the plan costs more than --max-cost              (exit 4)
     ├── BusyError                    another build holds this project's lock          (exit 1)
     ├── MediaError                   ffmpeg or ffprobe failed: argv and the tail of stderr
     │   └── FfmpegNotFound           no ffmpeg/ffprobe binary could be located
     ├── GraphvizError                Graphviz's `dot` is missing or could not draw the graph
     ├── StoreError                   the cache, the journal or the lock cannot be read or written
-    │   └── RemoteError              a remote cache cannot be reached, read or written
+    │   ├── RemoteError              a remote cache cannot be reached, read or written
+    │   └── JournalDamaged           a journal entry cannot be read: its node may have a paid
+    │                                job already, so it is never resubmitted on a guess
     ├── ProviderError                a provider could not do what it was asked
     │   ├── TransientError           worth retrying: timeouts, 5xx, dropped connections
     │   │   ├── RateLimited          429: wait `retry_after` seconds, then go on
@@ -91,6 +96,11 @@ class SpecError(ProjectError):
 
 class CredentialsError(ProjectError):
     """Scenario credentials are missing or were rejected; nothing was uploaded."""
+
+
+class UnsafePath(ProjectError):
+    """A path read from the project (file, lock, cache, remote, environment) leaves the folder
+    it must stay in, or names something that is not a regular file or is too large to read."""
 
 
 class BudgetError(StoryboardError):
@@ -197,6 +207,11 @@ class GraphvizError(StoryboardError):
 
 class RemoteError(StoreError):
     """The remote cache cannot be reached, read or written."""
+
+
+class JournalDamaged(StoreError):
+    """A submission journal entry exists but cannot be read: a paid job may exist for its node,
+    so the node is not submitted again until someone looks (the message says how)."""
 
 
 class NodeFailed(StoryboardError):

@@ -1,7 +1,8 @@
 """Content digests: SHA-256 of a file's bytes, streamed, the one way storyboard names content.
 
 The object store, the stat cache, remote transfers, the scenario provider and the no-op stamp
-all hash here, so a digest made by one is the digest every other expects. Stdlib only.
+all hash here, so a digest made by one is the digest every other expects. Files are opened
+through `storyboard.paths` (regular files only: a FIFO or a device is refused, never read).
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ import hashlib
 from pathlib import Path
 from typing import BinaryIO
 
+from storyboard.paths import open_regular
+
 CHUNK = 1 << 20  # read and write a megabyte at a time: flat memory for any clip size
 
 
 def hash_file(path: Path) -> str:
-    """The hex SHA-256 of the file at `path` (OSError when it cannot be read)."""
-    with path.open("rb") as f:
+    """The hex SHA-256 of the file at `path` (OSError when it cannot be read, UnsafePath when
+    it is not a regular file)."""
+    with open_regular(path) as f:
         return hash_file_object(f)
 
 

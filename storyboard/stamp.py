@@ -32,7 +32,8 @@ def _sig(path: Path) -> list[int] | None:
         st = path.stat()
     except OSError:
         return None
-    return [st.st_size, st.st_mtime_ns, st.st_ino]
+    # ctime too: restoring a file's mtime after changing it (touch -r) cannot restore it.
+    return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns]
 
 
 def _text_digest(path: Path) -> str | None:

@@ -132,22 +132,23 @@ def test_one_file_hasher() -> None:
 # The layers between our own packages (ARCHITECTURE.md draws them): what each may import at run
 # time. Imports under `if TYPE_CHECKING:` are for annotations only and do not count. A unit is a
 # top-level module or package of storyboard/.
-BASE = {"errors", "refs", "hashing"}  # stdlib-only leaves every layer may use
+BASE = {"errors", "refs", "hashing", "paths"}  # stdlib-only leaves every layer may use
 LAYERS: dict[str, set[str]] = {
     "errors": set(),
     "refs": set(),
-    "hashing": set(),
-    "settings": {"errors"},
-    "spec": {"errors"},
+    "paths": {"errors"},
+    "hashing": {"paths"},
+    "settings": {"errors", "paths"},
+    "spec": {"errors", "paths"},
     "catalogue": BASE | {"spec"},
     "graph": BASE | {"spec", "catalogue"},
     "cache": BASE,
-    "media": {"errors"},
+    "media": {"errors", "paths"},
     "providers": BASE | {"media", "settings", "graph", "catalogue"},
     "engine": BASE | {"graph", "cache", "providers", "media"},
     "remote": BASE | {"cache"},
     "probe": BASE | {"spec", "graph", "cache", "media"},
-    "stamp": {"hashing"},
+    "stamp": {"hashing", "paths"},
     "scaffold": BASE | {"spec"},
     "takes": BASE | {"spec"},
     "doctor": BASE | {"media", "providers", "remote", "settings"},

@@ -1,7 +1,10 @@
 """Content digests of files, and the stat cache that lets a no-op build hash nothing.
 
-A file's digest is remembered with its (size, mtime_ns, inode); while those match, the file is
-not read again. The cache is one JSON file under `.storyboard/`, loaded once per command.
+A file's digest is remembered with its (size, mtime_ns, inode, ctime_ns); while those match,
+the file is not read again. ctime is in the signature because it cannot be set back: a cache
+object changed with its mtime restored (touch -r) is re-hashed before it is trusted. The cache
+is one JSON file under `.storyboard/`, loaded once per command; a damaged one is reported once
+(`damage`) and rebuilt, costing only re-hashing.
 """
 
 from __future__ import annotations
@@ -11,8 +14,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from storyboard.errors import StoreError
+from storyboard.errors import StoreError, UnsafePath
 from storyboard.hashing import hash_file
+from storyboard.paths import is_digest, read_bounded
+
+MAX_STAT_BYTES = 256 * 1024 * 1024  # a real stat cache is far smaller; bounds a hostile one
 
 
 class StatCache:
@@ -23,29 +29,40 @@ class StatCache:
         self.entries: dict[str, list[Any]] = {}
         self.facts: dict[str, dict[str, Any]] = {}
         self.dirty = False
+        self.damage = ""  # why the file on disk was not used ("" when it was, or is absent)
         self.hashed = 0  # how many files were actually read: a no-op build keeps this at 0
-        if file.is_file():
-            try:
-                data = json.loads(file.read_text("utf-8"))
-                self.entries = data.get("entries", {})
-                self.facts = data.get("facts", {})
-            except (OSError, ValueError):
-                self.entries, self.facts = {}, {}  # a damaged stat cache only costs re-hashing
+        if file.exists() or file.is_symlink():
+            self._read()
+
+    def _read(self) -> None:
+        try:
+            data = json.loads(read_bounded(self.file, MAX_STAT_BYTES, follow=False))
+            entries, facts = data["entries"], data["facts"]
+            if not isinstance(entries, dict) or not isinstance(facts, dict):
+                raise ValueError("'entries' and 'facts' must be mappings")
+            self.entries = {k: v for k, v in entries.items() if _good_entry(v)}
+            self.facts = {k: v for k, v in facts.items() if isinstance(v, dict)}
+        except (OSError, ValueError, TypeError, KeyError, UnsafePath) as exc:
+            # Only a cache: rebuilt by hashing again; saved at once so this is said once.
+            self.damage = (f"{self.file}: damaged ({' '.join(str(exc).split())[:200]}); it is "
+                           "rebuilt (files are hashed again)")
+            self.entries, self.facts, self.dirty = {}, {}, True
 
     @staticmethod
     def _sig(st: os.stat_result) -> list[int]:
-        return [st.st_size, st.st_mtime_ns, st.st_ino]
+        return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns]
 
     def digest(self, path: Path) -> str:
-        key = str(path.resolve())
         try:
+            key = str(path.resolve())
             st = path.stat()
-        except OSError as exc:
-            raise StoreError(f"cannot read {path}: {exc.strerror}") from None
-        hit = self.entries.get(key)
-        if hit and hit[:3] == self._sig(st):
-            return str(hit[3])
-        digest = hash_file(path)
+            hit = self.entries.get(key)
+            if hit and hit[:-1] == self._sig(st):
+                return str(hit[-1])
+            digest = hash_file(path)
+        except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python 3.11)
+            raise StoreError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}"
+                             ) from None
         self.hashed += 1
         self.entries[key] = [*self._sig(st), digest]
         self.dirty = True
@@ -59,12 +76,12 @@ class StatCache:
 
     def unchanged(self, path: Path, digest: str) -> bool:
         """True when `path` still has the stat signature it had when it hashed to `digest`."""
-        hit = self.entries.get(str(path.resolve()))
         try:
+            hit = self.entries.get(str(path.resolve()))
             st = path.stat()
-        except OSError:
+        except (OSError, RuntimeError):
             return False
-        return hit is not None and hit[:3] == self._sig(st) and hit[3] == digest
+        return hit is not None and hit[:-1] == self._sig(st) and hit[-1] == digest
 
     def save(self) -> None:
         if not self.dirty:
@@ -72,6 +89,8 @@ class StatCache:
         tmp = self.file.with_suffix(f".tmp{os.getpid()}")
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
+            if self.file.is_dir() and not self.file.is_symlink():
+                return  # a folder in its place: keep working without a stat cache
             tmp.write_text(json.dumps({"entries": self.entries, "facts": self.facts}), "utf-8")
             os.replace(tmp, self.file)
         except OSError:
@@ -79,3 +98,8 @@ class StatCache:
             tmp.unlink(missing_ok=True)
             return
         self.dirty = False
+
+
+def _good_entry(v: Any) -> bool:
+    return (isinstance(v, list) and len(v) == 5 and is_digest(v[-1])
+            and all(isinstance(n, int) and not isinstance(n, bool) for n in v[:-1]))

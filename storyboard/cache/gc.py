@@ -18,6 +18,8 @@ from pathlib import Path
 from storyboard.cache.index import RunIndex
 from storyboard.cache.lockfile import LockFile
 from storyboard.cache.store import ObjectStore
+from storyboard.errors import UnsafePath
+from storyboard.paths import inside, is_digest, remove_object
 
 DEFAULT_GRACE = 600.0  # seconds
 ATOMIC_TMP = re.compile(r"\.tmp\d+$")  # `with_suffix(f".tmp{pid}")` in index, journal, stat
@@ -57,8 +59,8 @@ def collect(store: ObjectStore, named: set[str], work: Path, lock_path: Path, *,
                 st = p.stat()
             except OSError:
                 continue
-            if not p.is_file():
-                continue
+            if not p.is_file() or not is_digest(p.name):
+                continue  # only objects named by their digest are ever deleted
             if p.name in named:
                 report.kept += 1
             elif st.st_mtime > cutoff:
@@ -68,11 +70,14 @@ def collect(store: ObjectStore, named: set[str], work: Path, lock_path: Path, *,
                 if not dry_run:
                     store.stat.entries.pop(str(p.resolve()), None)
                     store.stat.dirty = True
-                    p.unlink(missing_ok=True)
+                    try:
+                        remove_object(store.objects, p.name)
+                    except (OSError, UnsafePath):
+                        report.objects.pop()  # not removed: not reported as freed
     for path, size in orphan_temps(work, lock_path, cutoff):
         report.temps.append((str(path), size))
         if not dry_run:
-            if path.is_dir():
+            if path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path, ignore_errors=True)
             else:
                 path.unlink(missing_ok=True)
@@ -87,7 +92,7 @@ def orphan_temps(work: Path, lock_path: Path, cutoff: float) -> list[tuple[Path,
     stat cache, lock). Nothing else in the project folder is touched."""
     candidates: list[Path] = []
     for folder in (work / "cache" / "tmp", work / "tmp"):
-        if folder.is_dir():
+        if folder.is_dir() and not folder.is_symlink() and inside(work, folder):
             candidates += folder.iterdir()
     for pattern in ("index/*/*.tmp*", "journal/*.tmp*", "*.tmp*"):
         candidates += [p for p in work.glob(pattern) if ATOMIC_TMP.search(p.name)]
@@ -96,6 +101,8 @@ def orphan_temps(work: Path, lock_path: Path, cutoff: float) -> list[tuple[Path,
         candidates += [p for p in lock_path.parent.iterdir() if lock_tmp.match(p.name)]
     found = []
     for p in sorted(set(candidates)):
+        if not inside(lock_path.parent, p.parent):
+            continue  # a linked folder leading elsewhere: nothing there is ours to delete
         try:
             st = p.lstat()
         except OSError:

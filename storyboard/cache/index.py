@@ -13,17 +13,23 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
 from storyboard.cache.lockfile import Record
+from storyboard.errors import UnsafePath
+from storyboard.paths import read_bounded
+
+MAX_LOG_BYTES = 512 * 1024 * 1024  # ~1M records: far past any project, short of OOM
 
 LOG_NAME = "runs.jsonl"
 
 
 class RunIndex:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, warn: Callable[[str], None] = lambda _m: None) -> None:
         self.root = root
+        self.warn = warn
         self.log = root / LOG_NAME
         self._records: dict[str, Record] | None = None  # read on first use
 
@@ -31,8 +37,12 @@ class RunIndex:
         if self._records is None:
             records: dict[str, Record] = {}
             try:
-                data = self.log.read_bytes()
-            except OSError:
+                data = read_bounded(self.log, MAX_LOG_BYTES, follow=False)
+            except FileNotFoundError:
+                data = b""
+            except (OSError, UnsafePath) as exc:
+                self.warn(f"{self.log}: cannot read the run index ({exc}); builds still work, "
+                          "but nodes it alone remembered count as not built")
                 data = b""
             for line in data.splitlines():
                 rec = _parse(line)
@@ -76,9 +86,9 @@ class RunIndex:
 
 
 def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError:
+    try:  # a legacy entry may be anything a clone put there: never follow, never read past 1 MB
+        return read_bounded(path, 1024 * 1024, follow=False)
+    except (OSError, UnsafePath):
         return b""
 
 

@@ -13,17 +13,21 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from storyboard.errors import StoreError
+from storyboard.errors import StoreError, UnsafePath
+from storyboard.paths import is_digest, read_bounded
 
 LOCK_SCHEMA = 1
 HISTORY_CAP = 20  # earlier keys kept per node: the newest by the time they were made
 HISTORY_FIELDS = ("key", "output", "take", "provider", "model", "job", "cost", "time")
+MAX_LOCK_BYTES = 64 * 1024 * 1024  # far above any real film's lock; bounds a hostile one
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -44,9 +48,37 @@ class Record:
     inputs: dict[str, str] = field(default_factory=dict)  # input node id -> content digest
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Record:
+    def from_dict(cls, data: object) -> Record:
+        """A record from parsed data; ValueError saying what is wrong when it is not one (a
+        lock or index entry is untrusted: its `output` names the object that is read and, when
+        corrupt, deleted, so it must be a digest, never a path)."""
+        if not isinstance(data, dict):
+            raise ValueError(f"is {type(data).__name__}, not a mapping")
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        for name in ("key", "output"):
+            if not is_digest(known.get(name)):
+                raise ValueError(f"'{name}' is {_short(known.get(name))}, not a content digest")
+        for name in ("provider", "kind", "time", "model", "job"):
+            if known.get(name) is not None and not isinstance(known[name], str):
+                raise ValueError(f"'{name}' is {_short(known[name])}, not text")
+        for name in ("provider", "kind"):
+            known.setdefault(name, "")
+        cost, take = known.get("cost", 0.0), known.get("take", 1)
+        if isinstance(cost, bool) or not isinstance(cost, int | float) or not cost >= 0:
+            raise ValueError(f"'cost' is {_short(cost)}, not a number of credits")
+        if isinstance(take, bool) or not isinstance(take, int):
+            raise ValueError(f"'take' is {_short(take)}, not a whole number")
+        if not isinstance(known.get("fields", {}), dict):
+            raise ValueError("'fields' is not a mapping")
+        inputs = known.get("inputs", {})
+        if not isinstance(inputs, dict) or not all(is_digest(v) for v in inputs.values()):
+            raise ValueError("'inputs' is not a mapping of node ids to digests")
         return cls(**known)
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 class _Nodes(dict[str, Record]):
@@ -67,39 +99,88 @@ class _Nodes(dict[str, Record]):
 
 
 class LockFile:
+    """The lock, read as untrusted input: an entry that is not a valid record is dropped and
+    named in `damage` (with its line), and a file that is not YAML at all reads as empty; the
+    project layer reports that once, sets the damaged copy aside and rewrites the lock from what
+    could be read (`salvage`). Only conflict markers from a git merge stay an error: taking a
+    side (or the merge driver) loses nothing, rebuilding would."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self.nodes: dict[str, Record] = _Nodes(self)
         self.history: dict[str, list[Record]] = {}
+        self.damage: list[str] = []  # "storyboard.lock:12: node 'x': ..." for each dropped part
         self._blocks: dict[tuple[str, str], tuple[str, str]] = {}  # render memo
         self._keys: dict[str, Record] = {}  # key -> record: `find` costs the same at any size
-        if path.is_file():
-            try:
-                data = yaml.load(path.read_text("utf-8"), Loader=_LOADER) or {}
-            except (OSError, yaml.YAMLError) as exc:
-                raise StoreError(f"{path} cannot be read ({exc}); if a git merge left conflict "
-                                 "markers in it, take one side (git checkout --theirs -- "
-                                 "storyboard.lock) and build, and set up the merge driver "
-                                 "(README: storyboard.lock in git); else restore it from git or "
-                                 "delete it") from None
-            if not isinstance(data, dict) or data.get("schema") != LOCK_SCHEMA:
-                raise StoreError(f"{path} is not a storyboard lock of schema {LOCK_SCHEMA}; "
-                                 "restore it from git or delete it")
-            self._load(data)
+        self._text = ""
+        try:
+            raw = read_bounded(path, MAX_LOCK_BYTES) if path.exists() else None
+        except (OSError, UnsafePath) as exc:
+            raise StoreError(f"{path} cannot be read ({getattr(exc, 'strerror', None) or exc}); "
+                             "restore it from git or delete it") from None
+        if raw is None:
+            return
+        text = raw.decode("utf-8", "replace")
+        if any(line.startswith(("<<<<<<< ", ">>>>>>> ")) for line in text.splitlines()):
+            raise StoreError(f"{path} has git conflict markers; take one side (git checkout "
+                             "--theirs -- storyboard.lock) and build, and set up the merge driver "
+                             "(README: storyboard.lock in git)")
+        try:
+            data = yaml.load(text, Loader=_LOADER) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+            self.damage.append(f"{where}: not valid YAML ({getattr(exc, 'problem', '') or exc})")
+            return
+        schema = data.get("schema") if isinstance(data, dict) else None
+        if isinstance(schema, int) and schema != LOCK_SCHEMA:  # another release's: keep it
+            raise StoreError(f"{path} is not a storyboard lock of schema {LOCK_SCHEMA} (it says "
+                             f"schema {schema}); use the storyboard release that wrote it, or "
+                             "restore it from git")
+        if not isinstance(data, dict) or schema != LOCK_SCHEMA:
+            self.damage.append(f"{path}:1: not a storyboard lock of schema {LOCK_SCHEMA}")
+            return
+        self._load(data, text)
 
-    def _load(self, data: dict[str, Any]) -> None:
-        for node_id, rec in (data.get("nodes") or {}).items():
-            if isinstance(rec, dict):
+    def _load(self, data: dict[str, Any], text: str) -> None:
+        self._text = text
+        nodes, history = data.get("nodes") or {}, data.get("history") or {}
+        for section, value in (("nodes", nodes), ("history", history)):
+            if not isinstance(value, dict):
+                self.damage.append(f"{self.path}:{_line(text, section + ':')}: '{section}' is "
+                                   f"{type(value).__name__}, not a mapping")
+        for node_id, rec in (nodes.items() if isinstance(nodes, dict) else ()):
+            try:
                 dict.__setitem__(self.nodes, str(node_id), Record.from_dict(rec))
-        for node_id, entries in (data.get("history") or {}).items():
+            except (ValueError, TypeError) as exc:
+                self._damaged(node_id, exc)
+        for node_id, entries in (history.items() if isinstance(history, dict) else ()):
             current = self.nodes.get(str(node_id))
-            for entry in entries or []:
-                if isinstance(entry, dict) and "key" in entry and "output" in entry:
+            for entry in entries if isinstance(entries, list) else [entries]:
+                if isinstance(entry, dict):
                     entry.setdefault("provider", current.provider if current else "")
                     entry.setdefault("kind", current.kind if current else "")
+                try:
                     self.remember(str(node_id), Record.from_dict(entry))
+                except (ValueError, TypeError) as exc:
+                    self._damaged(node_id, exc, "history of ")
         # Current records win over history entries of the same key, as `find` promised.
         self._keys.update((r.key, r) for r in self.nodes.values())
+
+    def _damaged(self, node_id: object, exc: Exception, part: str = "") -> None:
+        line = _line(self._text, f"  {node_id}:")
+        self.damage.append(f"{self.path}:{line}: {part}node {str(node_id)[:80]!r}: {exc}")
+
+    def salvage(self, aside: Path) -> Path | None:
+        """After damage: keep the damaged file in `aside` and write the lock from what could be
+        read, so the damage is reported once. Returns where the damaged copy went."""
+        if not self.damage or not self.path.is_file():
+            return None
+        aside.mkdir(parents=True, exist_ok=True)
+        kept = aside / f"{self.path.name}.{now_stamp()}"
+        shutil.copyfile(self.path, kept)
+        self.save()
+        return kept
 
     # -- reading ----------------------------------------------------------------------------
     def by_key(self) -> dict[str, Record]:
@@ -194,3 +275,15 @@ class LockFile:
 
 def _clean(d: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if v not in (None, {}, "")}
+
+
+def _line(text: str, start: str) -> int:
+    """The 1-based line where `start` begins a line (1 when it cannot be found)."""
+    for i, line in enumerate(text.splitlines(), 1):
+        if line.startswith(start):
+            return i
+    return 1
+
+
+def now_stamp() -> str:
+    return time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{os.getpid()}"

@@ -3,6 +3,8 @@
 Writes go to a temp file in the store and are renamed into place, so a crash or Ctrl-C never
 leaves a partial object. Reads are verified: an object whose size or stat signature changed
 since it was written is re-hashed, and a mismatch is a miss plus a warning, never used.
+Objects are named by digest only (`storyboard.paths.object_path`): a lock entry whose output
+is a path can neither be read as an object nor, being "corrupt", delete that file.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from storyboard.cache.digest import StatCache
-from storyboard.errors import StoreError
+from storyboard.errors import StoreError, UnsafePath
 from storyboard.hashing import copy_hashed, hash_file_object
+from storyboard.paths import is_digest, object_path, remove_object
 
 
 class ObjectStore:
@@ -28,20 +31,29 @@ class ObjectStore:
         self.warn = warn
 
     def path(self, digest: str) -> Path:
-        return self.objects / digest[:2] / digest
+        """Where the object `digest` lives (UnsafePath for anything that is not a digest)."""
+        return object_path(self.objects, digest)
 
     def has(self, digest: str) -> bool:
         """True when a good copy of `digest` is stored; a corrupt copy is removed."""
+        if not is_digest(digest):
+            return False
         p = self.path(digest)
         if not p.is_file():
             return False
         if self.stat.unchanged(p, digest):
             return True
-        if self.stat.digest(p) == digest:
-            return True
+        try:
+            if self.stat.digest(p) == digest:
+                return True
+        except (StoreError, UnsafePath):
+            pass  # unreadable or not a regular file: as good as corrupt
         self.warn(f"cache object {digest[:12]} is corrupt; it will be made again")
-        self.stat.entries.pop(str(p.resolve()), None)
-        p.unlink(missing_ok=True)
+        try:
+            self.stat.entries.pop(str(p.resolve()), None)
+            remove_object(self.objects, digest)
+        except (OSError, RuntimeError, UnsafePath) as exc:
+            self.warn(f"cannot remove the corrupt cache object {digest[:12]}: {exc}")
         return False
 
     def put(self, src: Path, *, move: bool = False, durable: bool = True) -> str:
@@ -109,19 +121,23 @@ class ObjectStore:
         """Place a stored object at `dst` (a render), by hard link when possible."""
         if dst.is_file() and self.stat.unchanged(dst, digest):
             return
+        src = self.path(digest)
+        trusted = self.stat.unchanged(src, digest)  # a new link changes its ctime: re-trust it
         dst.parent.mkdir(parents=True, exist_ok=True)
         tmp = dst.with_name(f".{dst.name}.tmp{os.getpid()}")
         tmp.unlink(missing_ok=True)
         try:
             try:
-                os.link(self.path(digest), tmp)
+                os.link(src, tmp)
             except OSError:
-                shutil.copyfile(self.path(digest), tmp)
+                shutil.copyfile(src, tmp)
             os.replace(tmp, dst)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             raise StoreError(f"cannot write {dst}: {exc.strerror}") from None
         self.stat.remember(dst, digest)
+        if trusted:
+            self.stat.remember(src, digest)
 
     def clean_tmp(self) -> None:
         if self.tmp.is_dir():
@@ -130,4 +146,4 @@ class ObjectStore:
     def digests(self) -> set[str]:
         if not self.objects.is_dir():
             return set()
-        return {p.name for p in self.objects.glob("*/*") if p.is_file()}
+        return {p.name for p in self.objects.glob("*/*") if is_digest(p.name) and p.is_file()}

@@ -23,6 +23,7 @@ EXIT_CODES: dict[type[BaseException], int] = {
     e.ProjectError: INVALID,
     e.SpecError: INVALID,
     e.CredentialsError: INVALID,
+    e.UnsafePath: INVALID,
     e.BudgetError: BUDGET,
     e.BusyError: FAILED,  # nothing ran; another build is running (or use --wait)
     e.MediaError: FAILED,
@@ -30,6 +31,7 @@ EXIT_CODES: dict[type[BaseException], int] = {
     e.GraphvizError: FAILED,
     e.StoreError: FAILED,
     e.RemoteError: FAILED,
+    e.JournalDamaged: FAILED,  # that node is blocked; the message says how to unblock it
     e.ProviderError: FAILED,
     e.TransientError: FAILED,
     e.RateLimited: FAILED,

@@ -3,7 +3,9 @@
 Before a paid submission the engine writes an *intent* (fsynced); right after the response it
 records the job id; only then does it poll. When the output is safely in the store the entry is
 marked done. A restarted build finds recorded jobs and resumes polling; an intent without a job
-id (the process died mid-request) is resolved by asking the provider to find the job.
+id (the process died mid-request) is resolved by asking the provider to find the job. An entry
+that exists but cannot be read is `JournalDamaged`, never "no entry": its node may already
+have a paid job, so it is blocked until someone looks.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from storyboard.errors import StoreError
+from storyboard.errors import JournalDamaged, StoreError, UnsafePath
+from storyboard.paths import read_bounded
+
+MAX_ENTRY_BYTES = 64 * 1024
 
 EntryState = Literal["intent", "submitted", "done"]
 
@@ -43,11 +48,23 @@ class Journal:
         return self.root / f"{key}.json"
 
     def get(self, key: str) -> Entry | None:
+        """The entry for `key`, None when there is none; JournalDamaged when one exists but
+        cannot be read."""
+        p = self._path(key)
         try:
-            data = json.loads(self._path(key).read_text("utf-8"))
-            return Entry(**data)
-        except (OSError, ValueError, TypeError):
+            data = json.loads(read_bounded(p, MAX_ENTRY_BYTES, follow=False))
+            entry = Entry(**data)
+            if entry.state not in ("intent", "submitted", "done") or entry.key != key:
+                raise ValueError(f"state {entry.state!r} for key {entry.key[:16]!r}")
+            return entry
+        except FileNotFoundError:
             return None
+        except (OSError, ValueError, TypeError, UnsafePath) as exc:
+            raise JournalDamaged(
+                f"the submission journal entry {p} is damaged ({' '.join(str(exc).split())[:160]}"
+                "); a paid job may already exist for this node, so it is not submitted again: "
+                "check the provider's job list (a finished job's output can be fetched by a "
+                "build once the entry names it), then delete the entry to submit anew") from None
 
     def _write(self, entry: Entry) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -90,7 +107,10 @@ class Journal:
     def entries(self) -> list[Entry]:
         out = []
         for p in sorted(self.root.glob("*.json")):
-            e = self.get(p.stem)
+            try:
+                e = self.get(p.stem)
+            except JournalDamaged:
+                continue  # its node reports it when it runs
             if e is not None:
                 out.append(e)
         return out

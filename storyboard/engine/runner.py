@@ -27,6 +27,7 @@ from storyboard.engine.status import Statuses
 from storyboard.engine.workspace import Workspace
 from storyboard.errors import (
     JobFailed,
+    JournalDamaged,
     MediaError,
     NodeFailed,
     NodeRefused,
@@ -243,7 +244,11 @@ class Engine:
             except ProviderError as exc:
                 raise NodeFailed(_one_line(exc), job) from None
             if p.paid:
-                entry = self.ws.journal.get(key)
+                try:
+                    entry = self.ws.journal.get(key)
+                except JournalDamaged:  # the output is stored and recorded next: nothing to
+                    entry = None        # resume, so the damaged entry has done its job
+                    self.ws.journal.forget(key)
                 if entry is not None:
                     self.ws.journal.done(entry, digest)
             return digest, fetched.cost, job

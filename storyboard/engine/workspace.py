@@ -14,7 +14,9 @@ from typing import Protocol
 
 from storyboard.cache import LockFile, ObjectStore, Record, RunIndex, StatCache
 from storyboard.engine.journal import Journal
+from storyboard.errors import StoreError, UnsafePath
 from storyboard.media import Ffmpeg
+from storyboard.paths import inside
 
 
 class ReadThrough(Protocol):
@@ -41,15 +43,37 @@ class Workspace:
     def open(cls, root: Path, lock_path: Path, ffmpeg: Ffmpeg | None = None,
              warn: Callable[[str], None] = lambda _m: None) -> Workspace:
         work = root / ".storyboard"
+        _check_work(root, work)
         stat = StatCache(work / "stat-cache.json")
-        return cls(
+        ws = cls(
             root=root, work=work, stat=stat,
             store=ObjectStore(work / "cache", stat, warn),
-            index=RunIndex(work / "index"),
+            index=RunIndex(work / "index", warn),
             lock=LockFile(lock_path),
             journal=Journal(work / "journal"),
             ffmpeg=ffmpeg or Ffmpeg(),
         )
+        ws._heal(warn)
+        return ws
+
+    def _heal(self, warn: Callable[[str], None]) -> None:
+        """Say once what was damaged in the lock or the stat cache, and rewrite both from what
+        could be read (the damaged lock is kept under .storyboard/damaged/)."""
+        if self.stat.damage:
+            warn(self.stat.damage)
+            self.stat.save()
+        damage = self.lock.damage
+        if not damage:
+            return
+        shown = damage[:5] + ([f"... and {len(damage) - 5} more"] if len(damage) > 5 else [])
+        try:
+            kept = self.lock.salvage(self.work / "damaged")
+        except (OSError, StoreError) as exc:
+            warn("; ".join(shown) + f"; it could not be rewritten ({exc}): fix or delete it")
+            return
+        warn("; ".join(shown) + f"; the lock was rewritten from the {len(self.lock.nodes)} "
+             f"entries that could be read (the damaged copy is {kept}); outputs it no longer "
+             "names are found again by key from the cache when the build runs")
 
     def lookup(self, key: str) -> Record | None:
         """A stored output for `key`: from the lock or its history (already in memory: a
@@ -74,3 +98,14 @@ class Workspace:
         p = self.work / "tmp"
         p.mkdir(parents=True, exist_ok=True)
         return p
+
+
+def _check_work(root: Path, work: Path) -> None:
+    """`.storyboard/` must be a folder of this project (or absent): never a file, and never a
+    link that would make cache writes and deletes land elsewhere."""
+    if work.is_symlink() and not inside(root, work):
+        raise UnsafePath(f"{work} is a link leading outside the project; storyboard writes and "
+                         "deletes in it (remove the link; storyboard makes the folder)")
+    if work.exists() and not work.is_dir():
+        raise UnsafePath(f"{work} is a file, not storyboard's working folder (move or delete "
+                         "it; storyboard makes the folder)")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from storyboard.graph.context import AssetFacts, Context, inside, media_kind_of
+from storyboard.graph.context import AssetFacts, Context, media_kind_of
 from storyboard.graph.nodes import AssetData, Node
+from storyboard.paths import inside, length_problem
 from storyboard.spec.yamlsource import Path_
 
 
@@ -16,12 +17,19 @@ def add_assets(ctx: Context) -> None:
         where = f"asset '{name}'"
         kind = media_kind_of(rel)
         p = Path(rel)
+        why = length_problem(rel)
+        if why:
+            ctx.problem(path, f"'{rel[:80]}' cannot be a file name: {why}", where=where,
+                        hint="use a shorter path inside the project")
+            continue
         if p.is_absolute() or not inside(root, root / p):
             ctx.problem(path, f"'{rel}' is outside the project folder", where=where,
                         hint="copy the file into the project and use a relative path")
             continue
         if not (root / p).is_file():
-            ctx.problem(path, f"file '{rel}' does not exist", where=where,
+            there = (root / p).exists()
+            ctx.problem(path, f"'{rel}' is not a regular file" if there
+                        else f"file '{rel}' does not exist", where=where,
                         hint=f"put the file at {rel} (relative to the storyboard file)")
             continue
         if kind is None:

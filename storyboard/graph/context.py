@@ -54,14 +54,6 @@ def media_kind_of(path: str) -> MediaKind | None:
     return None
 
 
-def inside(root: Path, candidate: Path) -> bool:
-    try:
-        candidate.resolve().relative_to(root.resolve())
-    except ValueError:
-        return False
-    return True
-
-
 def shot_output(shot: str) -> str:
     """The id of the node whose output is the shot: its last step, whatever the steps are."""
     return f"shot:{shot}"

@@ -8,23 +8,25 @@ from math import gcd
 from pathlib import Path
 
 from storyboard.catalogue import frame_size
-from storyboard.graph.context import Context, a_, inside, shot_output
+from storyboard.graph.context import Context, a_, shot_output
 from storyboard.graph.cutfields import cut_fields
 from storyboard.graph.nodes import AudioPlan, CutPlan, Node, Segment
 from storyboard.graph.references import resolve
+from storyboard.paths import inside, length_problem
 from storyboard.spec import Cut, suggest
 from storyboard.spec.yamlsource import Path_
 
 
 def add_cuts(ctx: Context) -> None:
     """A node per cut whose entries all resolve; the others only report their problems."""
+    taken: dict[Path, str] = {}  # resolved output -> the cut writing it
     for name, cut in ctx.board.cuts.items():
-        node = _cut(ctx, name, cut)
+        node = _cut(ctx, name, cut, taken)
         if node is not None:
             ctx.graph.add(node)
 
 
-def _cut(ctx: Context, name: str, cut: Cut) -> Node | None:
+def _cut(ctx: Context, name: str, cut: Cut, taken: dict[Path, str]) -> Node | None:
     board, nodes = ctx.board, ctx.graph.nodes
     where = f"cut '{name}'"
     segs: list[Segment] = []
@@ -90,11 +92,14 @@ def _cut(ctx: Context, name: str, cut: Cut) -> Node | None:
     if cut.audio is not None and audio is None:
         ok = False
     output = cut.output or f"renders/{name}.mp4"
-    if Path(output).is_absolute() or not inside(ctx.root, ctx.root / output):
-        ctx.problem(("cuts", name, "output"), f"output '{output}' is outside the project "
-                    "folder", where=where, field="output",
-                    hint="use a relative path such as renders/NAME.mp4")
+    problem = output_problem(ctx, output, taken)
+    if problem:
+        ctx.problem(("cuts", name, "output") if cut.output else ("cuts", name), problem,
+                    where=where, field="output", hint="use a path of its own inside the "
+                    "project, such as renders/NAME.mp4")
         ok = False
+    else:
+        taken[_resolved(ctx.root / output)] = name
     if not ok or first_video is None:
         return None
     if cut.aspect_ratio or cut.resolution:
@@ -117,6 +122,54 @@ def _cut(ctx: Context, name: str, cut: Cut) -> Node | None:
         duration=total, width=width, height=height,
         line=loc[0] if loc else None, column=loc[1] if loc else None,
     )
+
+
+# The renderer writes H.264/AAC in an MP4 container: these names say what the file is.
+OUTPUT_EXT = (".mp4", ".m4v", ".mov")
+# Files and folders of the project that a render must never replace (besides the storyboard
+# file itself and the assets): storyboard's own, git's, and the secrets file.
+OWNED = frozenset({"storyboard.lock", ".env", ".gitignore", ".gitattributes", ".storyboard",
+                   ".git"})
+
+
+def output_problem(ctx: Context, output: str, taken: dict[Path, str]) -> str:
+    """Why a cut may not write `output` ('' when it may): the build replaces that file, so it
+    must be a video file of its own under the project, never an input or a project file."""
+    why = length_problem(output)
+    if why:
+        return f"output '{output[:80]}' cannot be a file name: {why}"
+    rel = Path(output)
+    target = ctx.root / rel
+    if rel.is_absolute() or not inside(ctx.root, target):
+        return f"output '{output}' is outside the project folder"
+    if rel.suffix.lower() not in OUTPUT_EXT:
+        return (f"output '{output}' does not end in a video extension the renderer writes "
+                f"({', '.join(OUTPUT_EXT)})")
+    resolved = _resolved(target)
+    root = _resolved(ctx.root)
+    parts = resolved.relative_to(root).parts
+    if not parts or target.is_dir():
+        return f"output '{output}' is a folder, not a file"
+    if parts[0] in OWNED or resolved == _resolved(Path(ctx.smap.file)):
+        return f"output '{output}' would overwrite {'/'.join(parts)}, a project file"
+    for asset, path in ctx.board.assets.items():
+        if _resolved(ctx.root / path) == resolved:
+            return f"output '{output}' would overwrite the asset '{asset}'"
+    if resolved in taken:
+        return f"output '{output}' is also the output of cut '{taken[resolved]}'"
+    for parent in resolved.parents:
+        if parent == root:
+            break
+        if parent.exists() and not parent.is_dir():
+            return f"output '{output}' is under {parent.relative_to(root)}, which is a file"
+    return ""
+
+
+def _resolved(p: Path) -> Path:
+    try:
+        return p.resolve()
+    except (OSError, RuntimeError):  # a link loop: compared as written
+        return p.absolute()
 
 
 def _audio(ctx: Context, name: str, cut: Cut, where: str) -> AudioPlan | None:

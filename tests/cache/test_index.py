@@ -7,7 +7,7 @@ from pathlib import Path
 from storyboard.cache import Record, RunIndex
 
 
-def rec(key: str, output: str = "o") -> Record:
+def rec(key: str, output: str = "e") -> Record:
     return Record(key=key * 64, output=output * 64, provider="preview", kind="generate",
                   fields={"prompt": "A fox"}, inputs={"asset:fox": "f" * 64})
 
@@ -22,7 +22,7 @@ def test_put_then_get_returns_the_same_record(tmp_path: Path) -> None:
 def test_all_lists_every_record_and_skips_damaged_ones(tmp_path: Path) -> None:
     index = RunIndex(tmp_path / "index")
     index.put(rec("a"))
-    index.put(rec("b", "p"))
+    index.put(rec("b", "d"))
     with (tmp_path / "index" / "runs.jsonl").open("a") as log:
         log.write('{"key": "' + "c" * 64 + '", "outp')  # a kill cut this line short
     again = RunIndex(tmp_path / "index")
@@ -34,9 +34,9 @@ def test_all_lists_every_record_and_skips_damaged_ones(tmp_path: Path) -> None:
 
 def test_a_later_record_of_the_same_key_wins(tmp_path: Path) -> None:
     index = RunIndex(tmp_path / "index")
-    index.put(rec("a", "o"))
-    index.put(rec("a", "p"))
-    assert RunIndex(tmp_path / "index").get("a" * 64) == rec("a", "p")
+    index.put(rec("a", "c"))
+    index.put(rec("a", "d"))
+    assert RunIndex(tmp_path / "index").get("a" * 64) == rec("a", "d")
 
 
 def test_per_key_files_of_earlier_releases_are_folded_into_the_log(tmp_path: Path) -> None:

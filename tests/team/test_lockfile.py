@@ -11,7 +11,9 @@ from storyboard.cache.merge import merge_locks
 
 
 def rec(key: str, time: str, take: int = 1, out: str = "") -> Record:
-    return Record(key=key * 64 if len(key) == 1 else key, output=(out or key) * 64,
+    out = out or key
+    return Record(key=key * 64 if len(key) == 1 else key,
+                  output=out * 64 if len(out) == 1 else out,
                   provider="preview", kind="generate", time=time, take=take,
                   fields={"prompt": f"p{key}"})
 

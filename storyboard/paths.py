@@ -1,0 +1,135 @@
+"""The one place that decides whether a path from a project may be read, written or deleted.
+
+A cloned project is untrusted input (docs/threat-model.md): its file, lock, cache, `.env` and
+remote name paths. Everything that reads such a file opens it here (a regular file only, never
+a device or FIFO, at most a limit of bytes); everything that writes or deletes checks here
+first that the resolved path stays under the folder it must stay in. Cache objects are named by
+digest only, so a deletion can never be steered outside `.storyboard/cache/objects/`.
+Stdlib and `errors` only: every layer may use it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from pathlib import Path
+from typing import BinaryIO
+
+from storyboard.errors import UnsafePath
+
+DIGEST = re.compile(r"[0-9a-f]{64}")
+NAME_MAX = 255  # bytes in one path component on the file systems we run on
+PATH_MAX = 4096
+
+
+def is_digest(text: object) -> bool:
+    """True for a lowercase hex SHA-256: the only names the object store knows."""
+    return isinstance(text, str) and DIGEST.fullmatch(text) is not None
+
+
+def object_path(objects: Path, digest: str) -> Path:
+    """`objects/ab/abcdef...` for a digest; anything else (a path, `..`) is refused."""
+    if not is_digest(digest):
+        raise UnsafePath(f"{digest[:80]!r} is not a content digest; storyboard only reads and "
+                         "deletes cache objects by digest")
+    return objects / digest[:2] / digest
+
+
+def inside(root: Path, candidate: Path) -> bool:
+    """True when `candidate`, with every link followed, stays under `root` (also resolved)."""
+    try:
+        candidate.resolve().relative_to(root.resolve())
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop on 3.11
+        return False
+    return True
+
+
+def confined(root: Path, candidate: Path, what: str) -> Path:
+    """`candidate` when it stays under `root` once links are followed, else `UnsafePath`."""
+    if not inside(root, candidate):
+        raise UnsafePath(f"{what} {candidate} leads outside {root}; storyboard only writes and "
+                         "deletes inside the project's outputs and its .storyboard/ folder")
+    return candidate
+
+
+def length_problem(text: str) -> str:
+    """Why the file system would refuse `text` as a path ('' when it would not)."""
+    if "\x00" in text:
+        return "it contains a NUL character"
+    if len(os.fsencode(text)) > PATH_MAX:
+        return f"it is longer than {PATH_MAX} bytes"
+    for part in text.replace("\\", "/").split("/"):
+        if len(os.fsencode(part)) > NAME_MAX:
+            return f"the name {part[:20]}... is longer than {NAME_MAX} bytes"
+    return ""
+
+
+def open_regular(path: Path, *, follow: bool = True) -> BinaryIO:
+    """Open a regular file for reading without ever blocking on a FIFO or reading a device.
+
+    O_NONBLOCK makes opening a FIFO return at once; the type is checked on the open
+    descriptor (no window between a check and the open); `follow=False` refuses a final
+    symlink (O_NOFOLLOW). OSError when the file cannot be opened, UnsafePath when it is not a
+    regular file.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    if not follow:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise UnsafePath(f"{path} is {_kind(st.st_mode)}, not a regular file; storyboard "
+                             "reads regular files only")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_bounded(path: Path, limit: int, *, follow: bool = True) -> bytes:
+    """The whole of a regular file of at most `limit` bytes (a bigger one is `UnsafePath`,
+    found from its size and by reading at most limit + 1 bytes, so a lying size cannot make
+    it read more)."""
+    with open_regular(path, follow=follow) as f:
+        if os.fstat(f.fileno()).st_size > limit:
+            raise UnsafePath(too_large(path, limit))
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise UnsafePath(too_large(path, limit))
+    return data
+
+
+def too_large(path: Path, limit: int) -> str:
+    return f"{path} is larger than {_human(limit)}; storyboard refuses to read it"
+
+
+def remove_object(objects: Path, digest: str) -> None:
+    """Delete one cache object by digest, and only when it is really under `objects`."""
+    p = object_path(objects, digest)
+    if inside(objects, p.parent) and p.parent.resolve() == (objects / digest[:2]).resolve():
+        p.unlink(missing_ok=True)  # unlink removes a link itself, never what it points to
+    else:
+        raise UnsafePath(f"cache folder {p.parent} leads outside {objects}; not deleting "
+                         "anything there (delete .storyboard/ and build again)")
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _human(n: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:g} {unit}"
+        n //= 1024
+    return f"{n} GB"  # pragma: no cover
