@@ -50,10 +50,10 @@ def test_gc_keeps_what_is_named_and_removes_the_rest(tmp_path: Path) -> None:
 
     # Objects named by one place only, and objects nothing names.
     by_index = _blob(p, tmp_path, "index-only")
-    p.ws.index.put(Record(key="k" * 64, output=by_index, provider="preview", kind="generate"))
+    p.ws.index.put(Record(key="c" * 64, output=by_index, provider="preview", kind="generate"))
     by_journal = _blob(p, tmp_path, "journal-only")
     j = Journal(p.ws.work / "journal")
-    j.done(j.submitted(j.intent("j" * 64, "shot:x", "scenario"), "job-1"), by_journal)
+    j.done(j.submitted(j.intent("d" * 64, "shot:x", "scenario"), "job-1"), by_journal)
     junk = [_blob(p, tmp_path, f"junk{i}") for i in range(3)]
     recent = _blob(p, tmp_path, "recent")
     os.utime(p.ws.store.path(recent), None)  # just written: a running build's, maybe
