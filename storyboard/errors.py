@@ -46,10 +46,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+MAX_PROBLEMS = 200  # a hostile file can make millions; people and tools read the first ones
+MAX_TEXT = 300  # characters of one message or hint: a 100 KB name is cut, never repeated whole
+
+
+def clip(text: str, limit: int = MAX_TEXT) -> str:
+    """Text for a message, at most `limit` characters (a hostile file writes long names)."""
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong in a storyboard file, with where it is and how to fix it."""
+    """One thing wrong in a storyboard file, with where it is and how to fix it.
+
+    `as_dict` is the diagnostics shape every command prints with --json (docs/diagnostics.md);
+    `code` is one of the stable codes listed there.
+    """
 
     message: str
     file: str = "storyboard.yaml"
@@ -58,6 +70,16 @@ class Problem:
     where: str = ""  # "shot 'leap'", "cut 'trailer'", "asset 'theme'", ""
     field: str = ""  # "duration", "shots[1].trim"
     hint: str = ""  # what to do
+    code: str = "invalid"
+    end_line: int | None = None
+    end_column: int | None = None
+    severity: str = "error"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", clip(self.message))
+        object.__setattr__(self, "hint", clip(self.hint))
+        object.__setattr__(self, "field", clip(self.field, 120))
+        object.__setattr__(self, "where", clip(self.where, 120))
 
     def __str__(self) -> str:
         loc = self.file
@@ -72,6 +94,23 @@ class Problem:
         if self.hint:
             text += f" ({self.hint})"
         return text
+
+    @property
+    def shot(self) -> str | None:
+        """The shot the problem is in, when it is in one."""
+        if self.where.startswith("shot '"):
+            return self.where[6:].split("'", 1)[0]
+        return None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "file": self.file, "line": self.line, "column": self.column,
+            "end_line": self.end_line if self.end_line is not None else self.line,
+            "end_column": self.end_column if self.end_column is not None else self.column,
+            "severity": self.severity, "code": self.code, "shot": self.shot,
+            "where": self.where or None, "field": self.field or None,
+            "message": self.message, "hint": self.hint or None,
+        }
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:
@@ -90,8 +129,19 @@ class SpecError(ProjectError):
     """One or more problems in a storyboard file, all reported together."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = sorted(problems, key=lambda p: p.sort_key)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        unique = list({str(p): p for p in problems}.values())
+        ordered = sorted(unique, key=lambda p: p.sort_key)
+        self.problems = ordered[:MAX_PROBLEMS]
+        self.omitted = len(ordered) - len(self.problems)  # found but not listed (the cap)
+        text = "\n".join(str(p) for p in self.problems)
+        if self.omitted:
+            text += f"\n... and {self.omitted} more problem{'s' if self.omitted != 1 else ''}"
+        super().__init__(text)
+
+    @property
+    def count(self) -> int:
+        """Every problem found, listed or not."""
+        return len(self.problems) + self.omitted
 
 
 class CredentialsError(ProjectError):

@@ -69,7 +69,7 @@ class ShotTakes:
 def shot_takes(project: Project, shot: str, provider: str | None = None) -> ShotTakes:
     if shot not in project.board.shots:
         raise SpecError([Problem(
-            f"no shot named '{shot}'", file=str(project.file),
+            f"no shot named '{shot}'", file=str(project.file), code="unknown-target",
             hint=suggest(shot, list(project.board.shots)) or "run `storyboard plan` to list them",
         )])
     node_id = project.graph.shot_node(shot)

@@ -23,7 +23,7 @@ from storyboard.cache.gc import DEFAULT_GRACE, GcReport, collect, named_objects
 from storyboard.cache.place import Placer
 from storyboard.engine import Engine, Plan, PlannedNode, Reporter, Statuses, Summary, Workspace
 from storyboard.errors import BudgetError, BusyError, Problem, RemoteError, SpecError
-from storyboard.graph import Graph, build_graph, render_graph
+from storyboard.graph import Graph, graph_of, render_graph
 from storyboard.media import Ffmpeg
 from storyboard.probe import probe_assets
 from storyboard.providers.base import InputFile, Provider, Request
@@ -32,7 +32,7 @@ from storyboard.remote import Remote, Transfer, TransferReport, open_remote, res
 from storyboard.remote import pull as pull_objects
 from storyboard.remote import push as push_objects
 from storyboard.settings import Settings
-from storyboard.spec import SourceMap, Storyboard, read, suggest
+from storyboard.spec import SourceMap, Storyboard, read_all, suggest
 
 if TYPE_CHECKING:  # annotations only: their modules are imported by the methods using them
     from storyboard.export import ExportResult
@@ -78,15 +78,14 @@ class Project:
              ffmpeg: Ffmpeg | None = None, warn: Callable[[str], None] = lambda _m: None,
              remote: str | None = None) -> Project:
         """Read, check and graph a storyboard; raise SpecError listing every problem."""
-        path = Path(file)
-        if path.is_dir():
-            path = path / "storyboard.yaml"
-        board, smap, _raw = read(path)
+        path = Path(file) / "storyboard.yaml" if Path(file).is_dir() else Path(file)
+        parsed = read_all(path)  # every problem at once: the models', then the graph's
+        board = parsed.usable()
         root = path.parent if str(path.parent) else Path(".")
         ws = Workspace.open(root, root / LOCK_NAME, ffmpeg, warn)
-        facts = probe_assets(board, smap, root, ws.stat, ws.ffmpeg)
-        graph = build_graph(board, smap, root, profile=profile, facts=facts)
-        return cls(path, board, smap, graph, ws, profile, remote)
+        facts = probe_assets(board, parsed.smap, root, ws.stat, ws.ffmpeg)
+        graph = graph_of(parsed, root, profile=profile, facts=facts)
+        return cls(path, board, parsed.smap, graph, ws, profile, remote)
 
     # -- targets and providers --------------------------------------------------------------
     def target_ids(self, names: list[str] | tuple[str, ...] = ()) -> list[str]:
@@ -105,6 +104,7 @@ class Project:
                 known = list(self.board.cuts) + list(self.board.shots)
                 raise SpecError([Problem(
                     f"'{name}' is neither a shot nor a cut", file=str(self.file),
+                    code="unknown-target",
                     hint=suggest(name, known) or f"targets: {', '.join(known)}",
                 )])
         return out
@@ -309,7 +309,7 @@ class Project:
             node_id = f"cut:{name}"
         else:
             raise SpecError([Problem(
-                f"no shot or cut named '{name}'", file=str(self.file),
+                f"no shot or cut named '{name}'", file=str(self.file), code="unknown-target",
                 hint=suggest(name, [*self.board.shots, *self.board.cuts])
                 or "run `storyboard plan` to list them",
             )])

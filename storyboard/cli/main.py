@@ -13,9 +13,16 @@ from typing import Any
 import click
 
 from storyboard.cli import exit_codes
-from storyboard.cli.common import echo_json, load_project
+from storyboard.cli.common import (
+    echo_diagnostics,
+    echo_json,
+    error_problem,
+    load_project,
+    plural,
+)
 from storyboard.cli.options import (
     FILE_OPTION,
+    JSON_MODE,
     JSON_OPTION,
     PROFILE_OPTION,
     PROVIDER_OPTION,
@@ -45,15 +52,19 @@ class StoryboardGroup(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except KeyboardInterrupt:
-            _fail(ctx, "interrupted: finished outputs are kept in the cache and the lock",
+            # a progress line may be half written: end it before saying why we stopped
+            _fail(ctx, "\ninterrupted: finished outputs are kept in the cache and the lock",
                   exit_codes.INTERRUPTED)
         except SpecError as exc:
-            n = len(exc.problems)
-            _fail(ctx, f"{exc}\n{n} problem{'s' if n != 1 else ''} found",
+            if json_mode := ctx.meta.get(JSON_MODE):
+                echo_diagnostics(json_mode, exc.problems, exc.omitted)
+            _fail(ctx, f"{exc}\n{plural(exc.count, 'problem')} found",
                   exit_codes.code_for(exc))
         except StoryboardError as exc:
             if Ctx.debug:
                 traceback.print_exc()
+            if json_mode := ctx.meta.get(JSON_MODE):
+                echo_diagnostics(json_mode, [error_problem(exc)])
             _fail(ctx, f"error: {exc}", exit_codes.code_for(exc))
         except Exception as exc:  # a bug: say so plainly, traceback only with --debug
             if Ctx.debug:
@@ -99,10 +110,10 @@ def validate(file: Path, profile: str | None, as_json: bool) -> None:
     counts = {"shots": len(project.board.shots), "cuts": len(project.board.cuts),
               "nodes": len(project.graph.nodes)}
     if as_json:
-        echo_json({"valid": True, **counts})
+        echo_json({"valid": True, **counts, "diagnostics": [], "count": 0, "omitted": 0})
     else:
-        click.echo(f"{project.file}: ok ({counts['shots']} shots, {counts['cuts']} cuts, "
-                   f"{counts['nodes']} nodes)")
+        click.echo(f"{project.file}: ok ({plural(counts['shots'], 'shot')}, "
+                   f"{plural(counts['cuts'], 'cut')}, {plural(counts['nodes'], 'node')})")
 
 
 def _plan_text(plan: Plan) -> str:

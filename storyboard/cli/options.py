@@ -18,8 +18,17 @@ FILE_OPTION = click.option(
     "-f", "--file", "file", default="storyboard.yaml", show_default=True,
     type=click.Path(path_type=Path), help="The storyboard file (or its folder).",
 )
-JSON_OPTION = click.option("--json", "as_json", is_flag=True,
-                           help="Machine-readable JSON output (see README: JSON events).")
+def _remember_json(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    """--json also decides how errors are printed, after the command is gone (cli/main.py)."""
+    if value:
+        ctx.meta[JSON_MODE] = ctx.info_name
+    return value
+
+
+JSON_MODE = "storyboard.json"  # ctx.meta key: the command given --json
+JSON_OPTION = click.option("--json", "as_json", is_flag=True, callback=_remember_json,
+                           help="Machine-readable JSON output (see README: JSON events; "
+                           "problems as diagnostics, docs/diagnostics.md).")
 PROFILE_OPTION = click.option("--profile", default=None,
                               help="Apply the file's named overrides (e.g. draft).")
 PROVIDER_OPTION = click.option(

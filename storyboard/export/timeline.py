@@ -78,7 +78,7 @@ def cut_node(project: Project, cut_name: str) -> Node:
     if node is None or node.cut is None:
         names = list(project.board.cuts)
         raise SpecError([Problem(
-            f"no cut named '{cut_name}'", file=str(project.file),
+            f"no cut named '{cut_name}'", file=str(project.file), code="unknown-target",
             hint=suggest(cut_name, names) or (f"cuts: {', '.join(names)}" if names
                                               else "add a cut under `cuts:`"),
         )])

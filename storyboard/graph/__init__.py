@@ -4,7 +4,7 @@
 shared `Context`; `Node` and its per-kind payloads are in nodes.py, `Graph` in dag.py.
 """
 
-from storyboard.graph.build import build_graph
+from storyboard.graph.build import build_graph, graph_of
 from storyboard.graph.context import AssetFacts, media_kind_of
 from storyboard.graph.dag import Graph
 from storyboard.graph.nodes import (
@@ -35,6 +35,7 @@ __all__ = [
     "Payload",
     "Segment",
     "build_graph",
+    "graph_of",
     "media_kind_of",
     "render_graph",
 ]

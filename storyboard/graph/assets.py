@@ -23,17 +23,25 @@ def add_assets(ctx: Context) -> None:
                         hint="use a shorter path inside the project")
             continue
         if p.is_absolute() or not inside(root, root / p):
-            ctx.problem(path, f"'{rel}' is outside the project folder", where=where,
+            ctx.problem(path, f"'{rel}' is outside the project folder",
+                        code="asset-outside", where=where,
                         hint="copy the file into the project and use a relative path")
             continue
+        if not rel.strip():
+            ctx.problem(path, "the path is empty", code="asset-missing", where=where,
+                        hint="write the path of the file, such as assets/photo.png")
+            continue
         if not (root / p).is_file():
-            there = (root / p).exists()
-            ctx.problem(path, f"'{rel}' is not a regular file" if there
-                        else f"file '{rel}' does not exist", where=where,
-                        hint=f"put the file at {rel} (relative to the storyboard file)")
+            full = root / p
+            what = ("is a folder, not a file" if full.is_dir() else "is not a regular file"
+                    if full.exists() else "does not exist")
+            ctx.problem(path, f"file '{rel}' {what}", code="asset-missing", where=where,
+                        hint=f"put the file at {rel}, relative to the storyboard file's folder"
+                        if what == "does not exist" else "name a file, such as assets/photo.png")
             continue
         if kind is None:
-            ctx.problem(path, f"'{rel}' is not a file type storyboard reads", where=where,
+            ctx.problem(path, f"'{rel}' is not a file type storyboard reads",
+                        code="asset-type", where=where,
                         hint="use an image (.png .jpg .webp), video (.mp4 .mov .webm) or "
                         "audio (.mp3 .wav .m4a) file")
             continue
@@ -47,5 +55,5 @@ def add_assets(ctx: Context) -> None:
     for name in board.shots:
         if name in board.assets:
             ctx.problem(("shots", name), f"'{name}' is both an asset and a shot",
-                        where=f"shot '{name}'", key=True,
+                        code="duplicate-name", where=f"shot '{name}'", key=True,
                         hint="assets and shots share one namespace: rename one of them")

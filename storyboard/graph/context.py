@@ -75,8 +75,11 @@ class Context:
     problems: list[Problem] = field(default_factory=list)
     frames: dict[str, FrameRequest] = field(default_factory=dict)  # frame id -> request
     built: set[str] = field(default_factory=set)  # shots whose every step became a node
+    # names whose definitions were refused whole (spec/salvage.py): already reported, so a
+    # reference to one is not an "unknown name" too
+    broken: frozenset[str] = frozenset()
 
     def problem(self, path: Path_, message: str, *, where: str = "", field: str = "",
-                hint: str = "", key: bool = False) -> None:
+                hint: str = "", key: bool = False, code: str = "invalid") -> None:
         self.problems.append(self.smap.problem(path, message, where=where, field=field,
-                                               hint=hint, key=key))
+                                               hint=hint, key=key, code=code))

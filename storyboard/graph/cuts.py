@@ -36,6 +36,9 @@ def _cut(ctx: Context, name: str, cut: Cut, taken: dict[Path, str]) -> Node | No
     for i, entry in enumerate(cut.shots):
         epath: Path_ = ("cuts", name, "shots", i)
         ref = entry.shot
+        if ref in ctx.broken:
+            ok = False  # its definition was refused and reported
+            continue
         if ref in board.shots:
             if ref not in ctx.built:
                 ok = False
@@ -44,14 +47,16 @@ def _cut(ctx: Context, name: str, cut: Cut, taken: dict[Path, str]) -> Node | No
         elif ref in board.assets:
             asset = nodes.get(f"asset:{ref}")
             if asset is not None and asset.media != "video":
-                ctx.problem(epath, f"'{ref}' is {a_(asset.media)}, not a video", where=where,
+                ctx.problem(epath, f"'{ref}' is {a_(asset.media)}, not a video",
+                            code="bad-reference", where=where,
                             field=f"shots[{i}]", hint="a cut lists shots and video assets")
             if asset is None or asset.media != "video":
                 ok = False  # a missing asset file is reported under assets
                 continue
             node_id = asset.id
         else:
-            ctx.problem(epath, f"unknown shot '{ref}'", where=where, field=f"shots[{i}]",
+            ctx.problem(epath, f"unknown shot '{ref}'",
+                        code="unknown-reference", where=where, field=f"shots[{i}]",
                         hint=suggest(ref, list(board.shots)) or "cuts list shot names")
             ok = False
             continue
@@ -61,7 +66,7 @@ def _cut(ctx: Context, name: str, cut: Cut, taken: dict[Path, str]) -> Node | No
         tin, tout = (entry.trim if entry.trim else (0.0, None))
         if entry.trim and clip is not None and entry.trim[1] > clip + 1e-6:
             ctx.problem((*epath, "trim"), f"trim [{entry.trim[0]:g}, {entry.trim[1]:g}] "
-                        f"ends after the end of {ref} ({clip:g} s)", where=where,
+                        f"ends after the end of {ref} ({clip:g} s)", code="cut-trim", where=where,
                         field=f"shots[{i}].trim", hint=f"use an OUT point of at most {clip:g}")
             ok = False
         end = tout if tout is not None else clip
@@ -71,7 +76,8 @@ def _cut(ctx: Context, name: str, cut: Cut, taken: dict[Path, str]) -> Node | No
         tdur = tr.duration if tr and tr.type != "cut" else 0.0
         if ttype != "cut" and i == 0:
             ctx.problem((*epath, "transition"), "the first clip has no previous clip to "
-                        "transition from", where=where, field=f"shots[{i}].transition",
+                        "transition from",
+                        code="cut-transition", where=where, field=f"shots[{i}].transition",
                         hint="remove it, or move it to the second entry")
             ok = False
         elif ttype != "cut":
@@ -80,7 +86,7 @@ def _cut(ctx: Context, name: str, cut: Cut, taken: dict[Path, str]) -> Node | No
                 if ln is not None and tdur > ln + 1e-6:
                     label = nodes[neighbour].label if neighbour in nodes else ref
                     ctx.problem((*epath, "transition"), f"a {tdur:g} s {ttype} is longer than "
-                                f"{label} ({ln:g} s)", where=where,
+                                f"{label} ({ln:g} s)", code="cut-transition", where=where,
                                 field=f"shots[{i}].transition.duration",
                                 hint=f"use at most {ln:g} s")
                     ok = False
@@ -95,8 +101,8 @@ def _cut(ctx: Context, name: str, cut: Cut, taken: dict[Path, str]) -> Node | No
     problem = output_problem(ctx, output, taken)
     if problem:
         ctx.problem(("cuts", name, "output") if cut.output else ("cuts", name), problem,
-                    where=where, field="output", hint="use a path of its own inside the "
-                    "project, such as renders/NAME.mp4")
+                    code="cut-output", where=where, field="output",
+                    hint="use a path of its own inside the project, such as renders/NAME.mp4")
         ok = False
     else:
         taken[_resolved(ctx.root / output)] = name
@@ -179,7 +185,8 @@ def _audio(ctx: Context, name: str, cut: Cut, where: str) -> AudioPlan | None:
     apath: Path_ = ("cuts", name, "audio", "asset")
     a = cut.audio
     if a.asset in ctx.board.shots:
-        ctx.problem(apath, f"'{a.asset}' is a shot, not an audio asset", where=where,
+        ctx.problem(apath, f"'{a.asset}' is a shot, not an audio asset",
+                    code="bad-reference", where=where,
                     field="audio.asset", hint="name an audio asset")
         return None
     aid = resolve(ctx, a.asset, "audio", apath, where, "audio.asset", None)

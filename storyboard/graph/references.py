@@ -33,18 +33,23 @@ def resolve(ctx: Context, name: str, want: Want, path: Path_, where: str, field:
     """The node id `name` refers to, or None after reporting why it cannot be used here."""
     base, _, suffix = name.partition(".")
     if suffix and suffix not in FRAME_SUFFIXES:
-        ctx.problem(path, f"'{name}' is not a reference", where=where, field=field,
+        ctx.problem(path, f"'{name}' is not a reference",
+                    code="bad-reference", where=where, field=field,
                     hint=f"write NAME, NAME.first_frame or NAME.last_frame "
                     f"({suggest(suffix, list(FRAME_SUFFIXES)) or 'no such suffix'})")
         return None
     if shot is not None and base == shot:
-        ctx.problem(path, f"shot '{shot}' refers to itself", where=where, field=field,
+        ctx.problem(path, f"shot '{shot}' refers to itself",
+                    code="bad-reference", where=where, field=field,
                     hint="refer to another shot or an asset")
         return None
     board = ctx.board
     names = list(board.assets) + list(board.shots)
+    if base in ctx.broken:
+        return None  # its definition was refused and reported
     if base not in names:
-        ctx.problem(path, f"unknown name '{base}'", where=where, field=field,
+        ctx.problem(path, f"unknown name '{base}'",
+                    code="unknown-reference", where=where, field=field,
                     hint=suggest(base, names) or "define it under assets: or shots:")
         return None
     if base in board.assets:
@@ -58,7 +63,7 @@ def resolve(ctx: Context, name: str, want: Want, path: Path_, where: str, field:
     if suffix:
         if kind != "video":
             ctx.problem(path, f"'{name}' takes a frame from {base}, which is {a_(kind)}, "
-                        "not a video", where=where, field=field,
+                        "not a video", code="bad-reference", where=where, field=field,
                         hint=f"use {base} itself" if kind == "image" else "use a video")
             return None
         kind = "image"
@@ -67,7 +72,8 @@ def resolve(ctx: Context, name: str, want: Want, path: Path_, where: str, field:
         hint = (f"use {base}.first_frame or {base}.last_frame" if want == "image"
                 and kind == "video" else f"name {a_(want)} from assets:"
                 + (" or shots:" if want == "video" else ""))
-        ctx.problem(path, f"'{name}' is {a_(kind)}, but {field} needs {a_(want)}", where=where,
+        ctx.problem(path, f"'{name}' is {a_(kind)}, but {field} needs {a_(want)}",
+                    code="bad-reference", where=where,
                     field=field, hint=hint)
         return None
     return node_id
@@ -103,5 +109,5 @@ def check_cycles(ctx: Context) -> None:
     shot = first.shot if first else None
     ctx.problem(("shots", shot) if shot else (), "these shots depend on each other in a "
                 f"cycle: {' -> '.join([*names, names[0]])}",
-                where=f"shot '{shot}'" if shot else "",
+                code="cycle", where=f"shot '{shot}'" if shot else "",
                 hint="break the cycle: one of them must not use the other's frames or output")

@@ -112,7 +112,8 @@ def _add_step(ctx: Context, shot: str, i: int, count: int, step: Step, base: Pat
         else:
             hint = ("a loop needs a prompt (to generate one) or a source (to loop footage)"
                     if kind == "loop" else "name the video to work on: an asset or a shot")
-            ctx.problem(base, f"{kind} needs a source", where=where, field="source", hint=hint)
+            ctx.problem(base, f"{kind} needs a source",
+                        code="missing-source", where=where, field="source", hint=hint)
             return None
     elif kind == "generate" and prev is not None and "start_frame" not in fields:
         sent["start_frame"] = frame_of(ctx, prev, "last")  # a later step starts where one ends
@@ -123,7 +124,8 @@ def _add_step(ctx: Context, shot: str, i: int, count: int, step: Step, base: Pat
     spec, issue = resolve_model(kind, fields.get("model"), fields.get("resolution"))
     if issue is not None or spec is None:
         assert issue is not None
-        ctx.problem(fpath(issue.field), issue.message, where=where, field=issue.field,
+        ctx.problem(fpath(issue.field), issue.message,
+                    code="model", where=where, field=issue.field,
                     hint=issue.hint)
         return None
     for fname in ("start_frame", "end_frame"):
@@ -168,7 +170,7 @@ def _field_problem(ctx: Context, base: Path_, iss: FieldIssue, where: str) -> No
     path: Path_ = (*base, head)
     if iss.field.startswith("params."):
         path = (*base, "params", iss.field.split(".", 1)[1])
-    ctx.problem(path, iss.message, where=where, field=iss.field, hint=iss.hint)
+    ctx.problem(path, iss.message, code="model-rule", where=where, field=iss.field, hint=iss.hint)
 
 
 def _add_local_loop(ctx: Context, node_id: str, label: str, shot: str, fields: dict[str, Any],
@@ -179,7 +181,7 @@ def _add_local_loop(ctx: Context, node_id: str, label: str, shot: str, fields: d
     extra = sorted(set(fields) - LOCAL_LOOP_FIELDS)
     if extra:
         ctx.problem((*base, extra[0]), f"a loop of footage (no prompt) does not take "
-                    f"'{extra[0]}'", where=where, field=extra[0],
+                    f"'{extra[0]}'", code="bad-value", where=where, field=extra[0],
                     hint="add a prompt to generate a loop with a model, or remove it")
         return None
     crossfade = float(fields.get("crossfade", DEFAULT_LOOP_CROSSFADE))
@@ -188,7 +190,8 @@ def _add_local_loop(ctx: Context, node_id: str, label: str, shot: str, fields: d
     if src_dur is not None:
         if crossfade * 2 > src_dur:
             ctx.problem((*base, "crossfade"), f"a {crossfade:g} s crossfade is too long for "
-                        f"a {src_dur:g} s source", where=where, field="crossfade",
+                        f"a {src_dur:g} s source",
+                        code="loop-crossfade", where=where, field="crossfade",
                         hint=f"use at most {src_dur / 2:g} s")
             return None
         duration = src_dur - crossfade
@@ -252,7 +255,7 @@ def _check_limits(ctx: Context, spec: ModelSpec, source_id: str | None, path: Pa
     dur, _, _ = _source_facts(ctx, source_id)
     if max_s is not None and dur is not None and dur > max_s + 1e-6:
         ctx.problem(path, f"the source is {dur:g} s long; {model} takes at most {max_s:g} s",
-                    where=where, field="source",
+                    code="source-limit", where=where, field="source",
                     hint="trim the source or use ray-3.2-edit / ray-3.2-reframe")
     node = ctx.graph.nodes.get(source_id)
     if max_b is not None and node is not None and node.path:
@@ -261,5 +264,5 @@ def _check_limits(ctx: Context, spec: ModelSpec, source_id: str | None, path: Pa
             size = (ctx.root / node.path).stat().st_size
         if size is not None and size > max_b:
             ctx.problem(path, f"the source is {size / 1e6:.1f} MB; {model} takes at most "
-                        f"{max_b / 1e6:g} MB", where=where, field="source",
+                        f"{max_b / 1e6:g} MB", code="source-limit", where=where, field="source",
                         hint="re-encode it smaller")

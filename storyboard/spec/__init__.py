@@ -1,6 +1,6 @@
 """The storyboard language: pydantic models of the file format and YAML loading with locations."""
 
-from storyboard.spec.load import describe, parse, read, suggest
+from storyboard.spec.load import describe, parse, parse_all, read, read_all, suggest
 from storyboard.spec.models import (
     NODE_KINDS,
     AudioBed,
@@ -18,6 +18,7 @@ from storyboard.spec.models import (
     Storyboard,
     Transition,
 )
+from storyboard.spec.salvage import Parsed
 from storyboard.spec.yamlsource import SourceMap
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "Keyframe",
     "LoopNode",
     "NodeFields",
+    "Parsed",
     "Profile",
     "ReframeNode",
     "SourceMap",
@@ -39,6 +41,8 @@ __all__ = [
     "Transition",
     "describe",
     "parse",
+    "parse_all",
     "read",
+    "read_all",
     "suggest",
 ]

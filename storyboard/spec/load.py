@@ -11,10 +11,11 @@ import difflib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from storyboard.errors import Problem, SpecError
 from storyboard.spec import models as m
+from storyboard.spec.salvage import Parsed, validate_in_rounds
 from storyboard.spec.yamlsource import Path_, SourceMap, load_yaml
 
 
@@ -139,11 +140,49 @@ def _problem(err: Any, raw: Any, smap: SourceMap) -> Problem:
         count = len(value) if hasattr(value, "__len__") else "too many"
         message = f"{count} entries; at most {limit} are allowed in one file"
         hint = "split the film into several projects"
-    elif kind.endswith("_type") or kind.endswith("_parsing"):
-        message = f"{_short(value)} is not valid here: {err['msg'].lower()}"
+    elif kind in _BOUNDS:
+        limit = next(iter(err.get("ctx", {}).values()), "?")
+        shown = f"{limit:g}" if isinstance(limit, int | float) else str(limit)
+        message = f"{_short(value)} is {_BOUNDS[kind]} {shown}"
+        hint = "use a value in range"
+    elif kind == "too_short":
+        message = "the list is empty" if not value else f"{_short(value)} is too short"
+        hint = "write at least one entry, or remove the key"
+    elif kind == "finite_number":
+        message = f"{_short(value)} is not a finite number"
+        hint = "write a number such as 1.5"
+    elif kind in _EXPECTED or kind.endswith("_type") or kind.endswith("_parsing"):
+        message = f"{_short(value)} is not {_EXPECTED.get(kind, 'valid here')}"
+        if kind in ("int_type", "int_parsing") and isinstance(value, bool):
+            hint = "YAML reads on/off/yes/no as true/false: write the number"
     else:
-        message = f"{err['msg']} (got {_short(value)})"
-    return smap.problem(path, message, where=where, field=field, hint=hint, key=key)
+        message = f"{_short(value)} is not valid here"
+    return smap.problem(path, message, where=where, field=field, hint=hint, key=key,
+                        code=_code(kind, key))
+
+
+_BOUNDS = {"greater_than": "not above", "greater_than_equal": "below",
+           "less_than": "not below", "less_than_equal": "above"}
+_EXPECTED = {
+    "int_type": "a whole number", "int_parsing": "a whole number",
+    "int_from_float": "a whole number", "float_type": "a number", "float_parsing": "a number",
+    "bool_type": "true or false", "bool_parsing": "true or false", "string_type": "text",
+    "list_type": "a list", "tuple_type": "a list", "dict_type": "a mapping",
+    "model_type": "a mapping", "model_attributes_type": "a mapping",
+}
+
+
+def _code(kind: str, key: bool) -> str:
+    """The stable diagnostics code (docs/diagnostics.md) of a refused value."""
+    if kind == "extra_forbidden":
+        return "unknown-key"
+    if kind == "missing":
+        return "missing-key"
+    if kind == "string_pattern_mismatch" and key:
+        return "bad-name"
+    if kind in ("too_long", "string_too_long"):
+        return "limit"
+    return "bad-value"
 
 
 def _short(value: Any) -> str:
@@ -154,50 +193,54 @@ def _short(value: Any) -> str:
 
 def parse(text: str, file: str = "storyboard.yaml") -> tuple[m.Storyboard, SourceMap, Any]:
     """Text -> (Storyboard, SourceMap, raw data). Raises SpecError listing every problem."""
+    parsed = parse_all(text, file)
+    if parsed.problems or parsed.board is None:
+        raise SpecError(parsed.problems)
+    return parsed.board, parsed.smap, parsed.raw
+
+
+def parse_all(text: str, file: str = "storyboard.yaml") -> Parsed:
+    """Text -> `Parsed`: the board that remains once every refused value is taken out, and
+    the problems found on the way (the graph checks the rest: `graph.build_graph`)."""
     raw, smap = load_yaml(text, file)
     if not isinstance(raw, dict):
         raise SpecError([Problem(
             "the file must be a mapping with version, name and shots", file=file, line=1,
-            column=1, hint="start from `storyboard init`",
+            column=1, hint="start from `storyboard init`", code="bad-value",
         )])
-    try:
-        board = m.Storyboard.model_validate(raw)
-    except ValidationError as exc:
-        problems = [_problem(e, raw, smap) for e in exc.errors()]
-        raise SpecError(_dedupe(problems)) from None
-    return board, smap, raw
-
-
-def _dedupe(problems: list[Problem]) -> list[Problem]:
-    seen: set[str] = set()
-    out = []
-    for p in problems:
-        if str(p) not in seen:
-            seen.add(str(p))
-            out.append(p)
-    return out
+    return validate_in_rounds(raw, smap, _ALL_KEYS, _problem, _yaml_path)
 
 
 def read(path: Path) -> tuple[m.Storyboard, SourceMap, Any]:
     """Read and parse a storyboard file from disk."""
+    return parse(_text(path), str(path))
+
+
+def read_all(path: Path) -> Parsed:
+    """Read a storyboard file and validate it in rounds (`parse_all`)."""
+    return parse_all(_text(path), str(path))
+
+
+def _text(path: Path) -> str:
+    """The file's text, or a SpecError saying why it cannot be read."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         raise SpecError([Problem(
-            "no such file", file=str(path),
+            "no such file", file=str(path), code="file-unreadable",
             hint="run `storyboard init` to make a project, or pass -f PATH",
         )]) from None
     except OSError as exc:
         raise SpecError([Problem(f"cannot read the file: {exc.strerror}",
-                                 file=str(path))]) from None
+                                 file=str(path), code="file-unreadable")]) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SpecError([Problem(
             f"the file is not UTF-8 text (byte {exc.start})", file=str(path),
-            hint="save it as UTF-8",
+            hint="save it as UTF-8", code="file-unreadable",
         )]) from None
-    return parse(text, str(path))
+    return text
 
 
 def model_keys(cls: type[BaseModel]) -> list[str]:

@@ -12,11 +12,14 @@ from typing import Any
 
 import yaml
 
-from storyboard.errors import Problem, SpecError
+from storyboard.errors import Problem, SpecError, clip
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_EXPANDED_NODES = 200_000
 MAX_DEPTH = 100
+# Text the expanded document may hold: aliases share one string, but every message or copy
+# made from them would not (one 100 KB name used 15,000 times is 1.5 GB of text).
+MAX_EXPANDED_CHARS = 16 * 1024 * 1024
 
 Path_ = tuple[str | int, ...]
 
@@ -43,6 +46,8 @@ class SourceMap:
     values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     texts: dict[Path_, str] = field(default_factory=dict)  # raw scalar text, for hints
+    ends: dict[Path_, tuple[int, int]] = field(default_factory=dict)  # where a value ends
+    key_ends: dict[Path_, tuple[int, int]] = field(default_factory=dict)
 
     def at(self, path: Path_, *, key: bool = False) -> tuple[int, int] | None:
         """Line/column of `path`, or of its nearest written ancestor."""
@@ -56,14 +61,25 @@ class SourceMap:
                 return None
             p = p[:-1]
 
+    def end(self, path: Path_, *, key: bool = False) -> tuple[int, int] | None:
+        """Where the value (or key) `at` finds ends: the range an editor underlines."""
+        if key and path in self.keys:
+            return self.key_ends.get(path)
+        p = tuple(path)
+        while p and p not in self.values:
+            p = p[:-1]
+        return self.ends.get(p)
+
     def problem(
         self, path: Path_, message: str, *, where: str = "", field: str = "", hint: str = "",
-        key: bool = False,
+        key: bool = False, code: str = "invalid",
     ) -> Problem:
         loc = self.at(path, key=key)
+        end = self.end(path, key=key) if loc else None
         return Problem(
             message=message, file=self.file, line=loc[0] if loc else None,
-            column=loc[1] if loc else None, where=where, field=field, hint=hint,
+            column=loc[1] if loc else None, where=where, field=field, hint=hint, code=code,
+            end_line=end[0] if end else None, end_column=end[1] if end else None,
         )
 
 
@@ -73,7 +89,7 @@ def load_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise SpecError([Problem(
             f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB",
-            file=file, hint="split the film into several projects",
+            file=file, hint="split the film into several projects", code="limit",
         )])
     try:
         loader = _Loader(text)
@@ -88,15 +104,18 @@ def load_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
             raise _too_deep(file) from None
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
+            tab = mark is not None and text[mark.index:mark.index + 1] == "\t"
             raise SpecError([Problem(
-                f"YAML syntax error: {exc.problem or exc.context}",
+                "a tab character is not allowed here" if tab
+                else f"YAML syntax error: {exc.problem or exc.context}",
                 file=file,
                 line=mark.line + 1 if mark else None,
                 column=mark.column + 1 if mark else None,
-                hint="check indentation, colons and quotes around this place",
+                hint=_syntax_hint(exc.problem or exc.context or ""), code="yaml-syntax",
             )]) from None
         except yaml.YAMLError as exc:
-            raise SpecError([Problem(f"YAML error: {exc}", file=file)]) from None
+            raise SpecError([Problem(f"YAML error: {exc}", file=file,
+                                     code="yaml-syntax")]) from None
         if root is None:
             return None, smap
         builder = _Builder(loader, smap)
@@ -115,13 +134,21 @@ def _unreadable(exc: yaml.reader.ReaderError, text: str, file: str) -> SpecError
         f"the file holds a character YAML does not allow (U+{exc.character:04X})", file=file,
         line=before.count("\n") + 1, column=exc.position - (before.rfind("\n") + 1) + 1,
         hint="remove it or write it as an escape in a double-quoted string",
+        code="yaml-syntax",
     )])
+
+
+def _syntax_hint(problem: str) -> str:
+    """What to do about PyYAML's complaint, in words a new user knows."""
+    if "\\t" in problem or "tab" in problem or "cannot start any token" in problem:
+        return "YAML indents with spaces only: replace the tab with spaces"
+    return "check indentation, colons and quotes around this place"
 
 
 def _too_deep(file: str) -> SpecError:
     return SpecError([Problem(
         f"the document nests deeper than {MAX_DEPTH} levels", file=file,
-        hint="a storyboard is a few levels deep: look for unclosed [ or {",
+        hint="a storyboard is a few levels deep: look for unclosed [ or {", code="limit",
     )])
 
 
@@ -130,6 +157,7 @@ class _Builder:
         self.loader = loader
         self.smap = smap
         self.count = 0
+        self.chars = 0
         self.problems: list[Problem] = []
         self.open: set[int] = set()  # collections being built: an alias to one is a cycle
 
@@ -142,27 +170,38 @@ class _Builder:
             raise SpecError([Problem(
                 f"the document expands to more than {MAX_EXPANDED_NODES} values "
                 "(an alias bomb?)", file=self.smap.file,
-                hint="remove the nested YAML aliases (*name)",
+                hint="remove the nested YAML aliases (*name)", code="limit",
             )])
         if len(path) > MAX_DEPTH:
             raise _too_deep(self.smap.file)
-        self.smap.values.setdefault(path, self._mark(node))
+        if path not in self.smap.values:
+            self.smap.values[path] = self._mark(node)
+            self.smap.ends[path] = (node.end_mark.line + 1, node.end_mark.column + 1)
         if node.tag not in _PLAIN_TAGS:
             line, col = self._mark(node)
             self.problems.append(Problem(
                 f"YAML tag '{node.tag}' is not allowed", file=self.smap.file, line=line,
                 column=col, hint="storyboard files hold plain data only: remove the tag",
+                code="yaml-unsupported",
             ))
             return None
         if isinstance(node, yaml.ScalarNode):
+            self.chars += len(node.value)
+            if self.chars > MAX_EXPANDED_CHARS:
+                raise SpecError([Problem(
+                    f"the document expands to more than {MAX_EXPANDED_CHARS // 2**20} MB of "
+                    "text (aliases of long values?)", file=self.smap.file,
+                    hint="remove the YAML aliases (*name) of long values", code="limit",
+                )])
             self.smap.texts[path] = node.value
             try:
                 return self.loader.construct_object(node, deep=True)
-            except (yaml.YAMLError, ValueError) as exc:
+            except (yaml.YAMLError, ValueError):
                 line, col = self._mark(node)
                 self.problems.append(Problem(
-                    f"cannot read value {node.value!r}: {exc}", file=self.smap.file,
-                    line=line, column=col,
+                    f"cannot read value {clip(repr(node.value), 80)}", file=self.smap.file,
+                    line=line, column=col, code="bad-value",
+                    hint="write it as plain text in quotes, or as a number",
                 ))
                 return None
         if id(node) in self.open:
@@ -170,6 +209,7 @@ class _Builder:
             self.problems.append(Problem(
                 "a YAML alias refers to a value that contains it", file=self.smap.file,
                 line=line, column=col, hint="remove the alias (*name) inside its own anchor",
+                code="yaml-unsupported",
             ))
             return None
         self.open.add(id(node))
@@ -189,6 +229,7 @@ class _Builder:
                     self.problems.append(Problem(
                         "YAML merge keys (<<) are not supported", file=self.smap.file,
                         line=line, column=col, hint="write the keys out",
+                        code="yaml-unsupported",
                     ))
                     continue
                 key = self.build(knode, (*path, "__key__"))
@@ -196,7 +237,8 @@ class _Builder:
                     line, col = self._mark(knode)
                     self.problems.append(Problem(
                         "a mapping key must be a plain name", file=self.smap.file,
-                        line=line, column=col,
+                        line=line, column=col, code="yaml-unsupported",
+                        hint="write the key as a name such as dawn or duration",
                     ))
                     continue
                 key = str(key) if not isinstance(key, str) else key
@@ -205,9 +247,12 @@ class _Builder:
                     self.problems.append(Problem(
                         f"key '{key}' is written twice in the same mapping",
                         file=self.smap.file, line=line, column=col, hint="keep one of them",
+                        code="duplicate-key",
                     ))
                     continue
                 self.smap.keys[(*path, key)] = self._mark(knode)
+                self.smap.key_ends[(*path, key)] = (knode.end_mark.line + 1,
+                                                    knode.end_mark.column + 1)
                 out[key] = self.build(vnode, (*path, key))
             return out
         return None  # pragma: no cover - PyYAML has no other node kinds

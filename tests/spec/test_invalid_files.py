@@ -6,7 +6,9 @@ The table is tests/data/invalid/expected.yaml: per file, the substrings the erro
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,9 +19,9 @@ from typing import Any
 import pytest
 import yaml
 
-from storyboard.errors import SpecError
-from storyboard.graph import AssetFacts, build_graph
-from storyboard.spec import parse
+from storyboard.errors import Problem, SpecError
+from storyboard.graph import AssetFacts, graph_of
+from storyboard.spec import parse_all
 
 REPO = Path(__file__).resolve().parents[2]
 INVALID = REPO / "tests" / "data" / "invalid"
@@ -30,8 +32,7 @@ FILES = sorted(p.name for p in INVALID.glob("*.yaml") if p.name != "expected.yam
 
 def validate(path: Path, facts: dict[str, AssetFacts] | None = None) -> None:
     """What `storyboard validate` does offline, minus probing (facts stand in for it)."""
-    board, smap, _ = parse(path.read_text("utf-8"), path.name)
-    build_graph(board, smap, path.parent, facts=facts)
+    graph_of(parse_all(path.read_text("utf-8"), path.name), path.parent, facts=facts)
 
 
 def facts_of(name: str) -> dict[str, AssetFacts]:
@@ -82,25 +83,6 @@ def test_a_file_is_valid_once_its_one_mistake_is_fixed(
 
 # -- the command line --------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def real_media(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Tiny real input files: the command line probes assets, so placeholders would not do."""
-    ffmpeg = shutil.which("ffmpeg")
-    if ffmpeg is None:
-        pytest.skip("ffmpeg is not on PATH")
-    folder = tmp_path_factory.mktemp("assets")
-    lavfi = {
-        "fox.png": ["color=c=orange:s=64x36", "-frames:v", "1"],
-        "interview.mp4": ["testsrc=s=64x36:r=12:d=1", "-pix_fmt", "yuv420p"],
-        "theme.mp3": ["sine=f=440:d=1"],
-    }
-    for name, (source, *options) in lavfi.items():
-        subprocess.run([ffmpeg, "-v", "error", "-f", "lavfi", "-i", source, *options,
-                        str(folder / name)], check=True, timeout=60)
-    (folder / "notes.txt").write_text("not media\n")
-    return folder
-
-
 CLI_FILES = [n for n in FILES if "facts" not in EXPECTED[n]]
 
 
@@ -141,3 +123,56 @@ def test_python_m_storyboard_validate_exits_3_without_a_traceback(
     assert "Traceback" not in proc.stderr
     for part in EXPECTED[name]["expect"]:
         assert part in proc.stderr, f"{name}: expected {part!r} in:\n{proc.stderr}"
+
+
+# -- the same problems for tools: --json ---------------------------------------------------------
+
+DOCUMENTED_CODES = set(re.findall(r"^\| `([a-z-]+)` \|", (REPO / "docs" / "diagnostics.md")
+                                  .read_text("utf-8"), re.M))
+SHAPE = {"file", "line", "column", "end_line", "end_column", "severity", "code", "shot", "where",
+         "field", "message", "hint"}
+
+
+def as_text(d: dict[str, Any]) -> str:
+    """A JSON diagnostic written as the text line (errors.Problem.__str__) says it."""
+    fields = {k: d[k] or "" for k in ("message", "file", "where", "field", "hint", "code")}
+    return str(Problem(**fields, line=d["line"], column=d["column"]))
+
+
+@pytest.mark.parametrize("name", CLI_FILES)
+def test_cli_validate_json_gives_every_diagnostic_on_stdout(
+    name: str, tmp_path: Path, real_media: Path,
+) -> None:
+    from click.testing import CliRunner
+
+    from storyboard.cli.main import cli
+
+    shutil.copytree(real_media, tmp_path / "assets")
+    path = Path(shutil.copy(INVALID / name, tmp_path / name))
+    r = CliRunner().invoke(cli, ["validate", "-f", str(path), "--json"])
+    assert r.exit_code == 3, r.output
+    doc = json.loads(r.stdout)
+    assert doc["valid"] is False
+    assert doc["count"] == len(doc["diagnostics"]) + doc["omitted"] >= 1
+    lines = [as_text(d) for d in doc["diagnostics"]]
+    assert r.stderr.splitlines()[:-1] == lines  # the text is the JSON, line for line
+    for d in doc["diagnostics"]:
+        assert set(d) == SHAPE
+        assert d["code"] in DOCUMENTED_CODES, d
+        assert d["severity"] == "error"
+        if d["line"] is not None:
+            assert (d["end_line"], d["end_column"]) >= (d["line"], d["column"])
+    for part in EXPECTED[name]["expect"]:
+        assert any(part in line for line in lines), f"{name}: {part!r} not in {lines}"
+
+
+@pytest.mark.parametrize("name", [n for n in FILES if n not in CLI_FILES])
+def test_diagnostics_of_probed_files_have_the_json_shape(
+    name: str, make_project: MakeProject,
+) -> None:
+    """Files that need probing facts are checked in process, through the same `as_dict`."""
+    with pytest.raises(SpecError) as info:
+        validate(make_project(INVALID / name), facts_of(name))
+    dicts = [p.as_dict() for p in info.value.problems]
+    assert all(set(d) == SHAPE and d["code"] in DOCUMENTED_CODES for d in dicts), dicts
+    assert [as_text(d) for d in dicts] == [str(p) for p in info.value.problems]
