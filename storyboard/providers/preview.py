@@ -8,7 +8,7 @@ before anything is paid for. Rendering happens in a worker thread at submit time
 from __future__ import annotations
 
 import asyncio
-import itertools
+import os
 import tempfile
 from pathlib import Path
 
@@ -24,8 +24,9 @@ class PreviewProvider(BaseProvider):
     def __init__(self, ffmpeg: Ffmpeg | None = None, workdir: Path | None = None) -> None:
         self.ffmpeg = ffmpeg or Ffmpeg()
         self.workdir = workdir
-        self._done: dict[str, Path] = {}
-        self._ids = itertools.count(1)
+        # Renders waiting to be fetched, by job; two nodes with the same request share a job
+        # id, so each keeps its own file.
+        self._done: dict[str, list[Path]] = {}
 
     async def estimate(self, request: Request) -> float | None:
         return 0.0
@@ -55,21 +56,34 @@ class PreviewProvider(BaseProvider):
         )
 
     async def submit(self, request: Request) -> str:
-        job = f"preview-{next(self._ids)}"
+        # The job id comes from the request key, not the run order: two builds of the same
+        # file write the same lock, so a teammate's rebuild leaves git nothing to merge.
+        job = f"preview-{request.key[:12]}"
         base = self.workdir or Path(tempfile.gettempdir())
         base.mkdir(parents=True, exist_ok=True)
-        dst = base / f"{job}-{request.key[:16]}.mp4"
-        await asyncio.to_thread(self.ffmpeg.render_preview, self.spec(request), dst)
-        self._done[job] = dst
+        handle, name = tempfile.mkstemp(prefix=f"{job}-", suffix=".mp4", dir=base)
+        os.close(handle)
+        dst = Path(name)
+        try:
+            await asyncio.to_thread(self.ffmpeg.render_preview, self.spec(request), dst)
+        except BaseException:
+            dst.unlink(missing_ok=True)
+            raise
+        self._done.setdefault(job, []).append(dst)
         return job
 
     async def poll(self, job_id: str) -> JobStatus:
         return JobStatus("done", 1.0, "done")
 
     async def fetch(self, job_id: str, request: Request, workdir: Path) -> Fetched:
-        return Fetched(self._done.pop(job_id))
+        paths = self._done[job_id]
+        path = paths.pop()
+        if not paths:
+            del self._done[job_id]
+        return Fetched(path)
 
     async def close(self) -> None:
-        for path in self._done.values():
-            path.unlink(missing_ok=True)
+        for paths in self._done.values():
+            for path in paths:
+                path.unlink(missing_ok=True)
         self._done.clear()

@@ -94,6 +94,9 @@ def test_status_after_a_pull_names_the_changed_prompt_offline(tmp_path: Path) ->
     ann.commit("film, built")
     bob = Git.clone(ann.root, tmp_path / "bob")
     build(bob.root)
+    # Rebuilding the same file writes the same lock (preview job ids follow the request, not
+    # the order jobs ran in), so Bob's tree stays clean and his pulls fast-forward.
+    assert bob("status", "--porcelain").stdout == ""
 
     edit(ann.root / "storyboard.yaml", "A fox at dawn", "A fox at dusk")
     ann.commit("dusk, not built yet")
