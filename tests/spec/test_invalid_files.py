@@ -14,7 +14,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
@@ -22,6 +22,9 @@ import yaml
 from storyboard.errors import Problem, SpecError
 from storyboard.graph import AssetFacts, graph_of
 from storyboard.spec import parse_all
+
+if TYPE_CHECKING:  # annotations only: click's runner is imported where a test uses it
+    from click.testing import Result
 
 REPO = Path(__file__).resolve().parents[2]
 INVALID = REPO / "tests" / "data" / "invalid"
@@ -86,18 +89,28 @@ def test_a_file_is_valid_once_its_one_mistake_is_fixed(
 CLI_FILES = [n for n in FILES if "facts" not in EXPECTED[n]]
 
 
+def in_project(name: str, tmp_path: Path, real_media: Path) -> Path:
+    """The invalid file copied into a project beside the real assets it names."""
+    shutil.copytree(real_media, tmp_path / "assets")
+    return Path(shutil.copy(INVALID / name, tmp_path / name))
+
+
+def cli_validate(name: str, tmp_path: Path, real_media: Path, *extra: str) -> Result:
+    """`storyboard validate` on that project in process (click's runner)."""
+    from click.testing import CliRunner
+
+    from storyboard.cli.main import cli
+
+    path = in_project(name, tmp_path, real_media)
+    return CliRunner().invoke(cli, ["validate", "-f", str(path), *extra])
+
+
 @pytest.mark.parametrize("name", CLI_FILES)
 def test_cli_validate_exits_3_without_a_traceback(
     name: str, tmp_path: Path, real_media: Path,
 ) -> None:
     """In process (click's runner): the same command line, probing the real assets."""
-    from click.testing import CliRunner
-
-    from storyboard.cli.main import cli
-
-    shutil.copytree(real_media, tmp_path / "assets")
-    path = Path(shutil.copy(INVALID / name, tmp_path / name))
-    r = CliRunner().invoke(cli, ["validate", "-f", str(path)])
+    r = cli_validate(name, tmp_path, real_media)
     assert r.exit_code == 3, r.output
     assert r.exception is None or isinstance(r.exception, SystemExit)
     assert "Traceback" not in r.output
@@ -112,8 +125,7 @@ def test_python_m_storyboard_validate_exits_3_without_a_traceback(
     name: str, tmp_path: Path, real_media: Path,
 ) -> None:
     """The installed entry point (`python -m storyboard`), errors on stderr."""
-    shutil.copytree(real_media, tmp_path / "assets")
-    path = Path(shutil.copy(INVALID / name, tmp_path / name))
+    path = in_project(name, tmp_path, real_media)
     proc = subprocess.run(
         [sys.executable, "-m", "storyboard", "validate", "-f", str(path)],
         cwd=tmp_path, capture_output=True, text=True, timeout=120,
@@ -143,13 +155,7 @@ def as_text(d: dict[str, Any]) -> str:
 def test_cli_validate_json_gives_every_diagnostic_on_stdout(
     name: str, tmp_path: Path, real_media: Path,
 ) -> None:
-    from click.testing import CliRunner
-
-    from storyboard.cli.main import cli
-
-    shutil.copytree(real_media, tmp_path / "assets")
-    path = Path(shutil.copy(INVALID / name, tmp_path / name))
-    r = CliRunner().invoke(cli, ["validate", "-f", str(path), "--json"])
+    r = cli_validate(name, tmp_path, real_media, "--json")
     assert r.exit_code == 3, r.output
     doc = json.loads(r.stdout)
     assert doc["valid"] is False
