@@ -105,7 +105,8 @@ def test_build_never_overwrites_a_users_file_at_an_output(tmp_path: Path) -> Non
 
     # A link placed at the output is the user's too: never replaced.
     mine.unlink()
-    os.symlink(root / "assets" / "a.png", mine)
+    (root / "kept.mp4").write_bytes(b"another video of mine")
+    os.symlink(root / "kept.mp4", mine)
     ran = cli(root, "build", memory=None)
     assert ran.code == 1 and "a link storyboard did not make" in ran.out, ran.out
     assert mine.is_symlink()
