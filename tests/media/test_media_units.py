@@ -10,11 +10,11 @@ import pytest
 
 from storyboard.errors import MediaError
 from storyboard.media.captions import first_font
-from storyboard.media.typeset import Style, measure, shipped_fonts, wrap
 from storyboard.media.cut import concat_list
 from storyboard.media.graph import frame_count, rate_text
 from storyboard.media.info import parse_probe
 from storyboard.media.preview import camera_move, seed_colours, zoompan_args
+from storyboard.media.typeset import Style, measure, shipped_fonts, wrap
 
 
 def probe_json(format_name: str, *streams: dict[str, Any], duration: str = "N/A") -> dict[str, Any]:
