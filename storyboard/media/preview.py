@@ -142,7 +142,10 @@ def build_preview(
     # What the shot hands on (frames, edit and loop sources) is the plate; the slate goes on a
     # display copy only, written as the file's first video stream (what players and cuts show)
     # with the plate after the sound, tagged, for media to read back (see PLATE_HANDLER).
-    plate = _tagged(video)
+    # A faint grain drawn from the request: like a model's output, the plate changes when the
+    # prompt does (even over the same start image), so what depends on it is rebuilt.
+    grain = seed_colours(spec.seed)[2] % 2_000_000_000
+    plate = _tagged(video.filter("noise", alls=2, allf="u", all_seed=grain))
     display = None
     if chain is not None:
         split = plate.split()
