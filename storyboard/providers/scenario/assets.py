@@ -29,7 +29,7 @@ from storyboard.providers.scenario.answers import (
     translate_status,
     translate_transport,
 )
-from storyboard.providers.scenario.transport import Transport, UrlRefused, session
+from storyboard.providers.scenario.transport import Transport, _UrlRefused, session
 
 MAX_PARTS = 10_000
 IMAGE_JSON_LIMIT = 6 * 1000 * 1000  # POST /assets takes images under 6 MB
@@ -127,7 +127,7 @@ class AssetCalls(Transport):
             try:
                 await self._retrying(label, functools.partial(self._storage_put, url, chunk, label))
                 return urls
-            except UrlRefused:
+            except _UrlRefused:
                 if refreshed:
                     raise ProviderError(f"{label}: the storage URL was refused twice; try "
                                         "again later") from None
@@ -143,7 +143,7 @@ class AssetCalls(Transport):
         except httpx.RequestError as exc:
             raise translate_transport(exc, what) from exc
         if resp.status_code == 403:
-            raise UrlRefused(f"{what}: the signed URL was refused")
+            raise _UrlRefused(f"{what}: the signed URL was refused")
         if not resp.is_success:
             raise translate_status(resp, what)
 
@@ -200,7 +200,7 @@ class AssetCalls(Transport):
             try:
                 return await self._retrying(what, functools.partial(
                     self._download_once, url, dest, expected, wanted, what))
-            except UrlRefused:
+            except _UrlRefused:
                 if refreshed:
                     raise ProviderError(f"{what}: the signed URL was refused even when fresh; "
                                         "try again later") from None
@@ -215,7 +215,7 @@ class AssetCalls(Transport):
         try:
             async with storage.stream("GET", url) as resp:
                 if resp.status_code == 403:
-                    raise UrlRefused(f"{what}: the signed URL was refused (expired?)")
+                    raise _UrlRefused(f"{what}: the signed URL was refused (expired?)")
                 if not resp.is_success:
                     await resp.aread()
                     raise translate_status(resp, what)

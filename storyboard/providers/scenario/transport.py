@@ -46,7 +46,7 @@ DEFAULT_TIMEOUT = httpx.Timeout(HTTP_TIMEOUT, connect=CONNECT_TIMEOUT)
 USER_AGENT = "storyboard (+https://github.com/storyboard)"
 
 
-class UrlRefused(ProviderError):
+class _UrlRefused(ProviderError):
     """A signed storage URL answered 403 (expired or bad signature): get a fresh one."""
 
 
