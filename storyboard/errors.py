@@ -9,8 +9,9 @@ Problems found before anything runs are exceptions; a node that fails while runn
     │   │                            catalogue rules, references, cycles, asset files
     │   ├── CredentialsError         Scenario credentials missing or rejected, or a base URL
     │   │                            from a project file would receive credentials from elsewhere
-    │   └── UnsafePath               a path from the project leaves the folder it must stay in,
-    │                                or names a device, a FIFO or a file over its size limit
+    │   ├── UnsafePath               a path from the project leaves the folder it must stay in,
+    │   │                            or names a device, a FIFO or a file over its size limit
+    │   └── RemoteUrlError           a remote URL with a NUL, a `::` chain or an unknown scheme
     ├── BudgetError                  the plan costs more than --max-cost              (exit 4)
     ├── BusyError                    another build holds this project's lock          (exit 1)
     ├── MediaError                   ffmpeg or ffprobe failed: argv and the tail of stderr
@@ -257,6 +258,11 @@ class GraphvizError(StoryboardError):
 
 class RemoteError(StoreError):
     """The remote cache cannot be reached, read or written."""
+
+
+class RemoteUrlError(ProjectError):
+    """A remote cache URL that cannot name a cache (a NUL, an fsspec `::` chain, an unknown
+    scheme): said with where the URL came from, before anything is opened."""
 
 
 class JournalDamaged(StoreError):

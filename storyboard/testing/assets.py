@@ -1,0 +1,95 @@
+"""The fake's assets: job results rendered on first use, inline image uploads (`POST /assets`),
+reads and download URLs. Bytes live under the state's root; URLs are signed by `core.py`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from storyboard.testing.core import StateCore
+from storyboard.testing.images import decode_base64_image, sniff_image
+from storyboard.testing.models import Rejected
+from storyboard.testing.records import Asset, iso, new_id
+
+MAX_IMAGE_BYTES = 6 * 1000 * 1000
+
+
+class AssetsMixin(StateCore):
+    def _asset_json(self, a: Asset, now: float) -> dict[str, Any]:
+        props: dict[str, Any] = {"size": a.size}
+        for name in ("width", "height", "duration"):
+            value = getattr(a, name)
+            if value is not None:
+                props[name] = value
+        return {
+            "id": a.id,
+            "url": self.signed_url("GET", f"/_storage/files/{a.id}", now + self.url_ttl),
+            "mimeType": a.mime_type,
+            "kind": a.kind,
+            "name": a.name,
+            "status": "success",
+            "properties": props,
+            "createdAt": iso(a.created),
+        }
+
+    def _visible_asset(self, asset_id: str) -> Asset:
+        with self._lock:
+            a = self._assets.get(asset_id)
+            if a is None or a.ready_at > self.clock():
+                raise Rejected(404, f"Asset {asset_id} not found")
+            return a
+
+    def asset_file(self, asset_id: str) -> tuple[Asset, Path]:
+        """The asset and its bytes on disk, rendering a job's result on first use."""
+        a = self._visible_asset(asset_id)
+        if a.path is not None:
+            return a, a.path
+        assert a.render is not None
+        path = self.clips.get(*a.render)  # slow the first time: outside the lock
+        with self._lock:
+            a.size = path.stat().st_size
+        return a, path
+
+    def get_asset(self, asset_id: str) -> dict[str, Any]:
+        a, _ = self.asset_file(asset_id)  # the size needs the file
+        with self._lock:
+            return {"asset": self._asset_json(a, self.clock())}
+
+    def download_asset(self, asset_id: str) -> dict[str, Any]:
+        a = self._visible_asset(asset_id)
+        with self._lock:
+            view = self._asset_json(a, self.clock())
+        return {"url": view["url"], "mimeType": a.mime_type}
+
+    def create_image_asset(self, body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise Rejected(400, "The request body must be a JSON object")
+        name, image = body.get("name"), body.get("image")
+        if not isinstance(name, str) or not name:
+            raise Rejected(400, "Missing required parameter 'name'")
+        if not isinstance(image, str) or not image:
+            raise Rejected(400, "Missing required parameter 'image'")
+        data = decode_base64_image(image)
+        if data is None:
+            raise Rejected(400, "Invalid value for parameter 'image': not base64 or a data URL")
+        if len(data) >= MAX_IMAGE_BYTES:
+            raise Rejected(
+                400, f"Invalid value for parameter 'image': {len(data)} bytes; images must be "
+                "under 6 MB here (use POST /uploads for larger files)",
+            )
+        info = sniff_image(data)
+        if info is None:
+            raise Rejected(400, "Invalid value for parameter 'image': not a PNG, JPEG or WebP")
+        asset_id = new_id("asset")
+        path = self._asset_path(asset_id)
+        path.write_bytes(data)
+        with self._lock:
+            now = self.clock()
+            a = Asset(
+                id=asset_id, kind="image", mime_type=info.mime_type, name=name, created=now,
+                ready_at=now, path=path, width=info.width, height=info.height, size=len(data),
+            )  # fmt: skip
+            self._assets[asset_id] = a
+            self._bump("assets_created")
+            return {"asset": self._asset_json(a, now)}
