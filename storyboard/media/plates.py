@@ -7,7 +7,6 @@ as a move through space. The colours and the hills follow the request's seed.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from pathlib import Path
 
@@ -30,10 +29,10 @@ def _gradient(size: tuple[int, int], top: tuple[int, int, int],
     return Image.composite(Image.new("RGB", size, bottom), Image.new("RGB", size, top), ramp)
 
 
-def draw_depth_plate(width: int, height: int, seed: str, colours: tuple[str, str],
+def draw_depth_plate(width: int, height: int, digest: bytes, colours: tuple[str, str],
                      dst: Path) -> None:
-    """A width x height PNG of sky, hills and a gridded ground plane."""
-    digest = hashlib.sha256(seed.encode("utf-8")).digest()
+    """A width x height PNG of sky, hills and a gridded ground plane; `digest` (16 bytes or
+    more, from the seed) places the horizon and shapes the hills."""
     light, dark = _rgb(colours[0]), _rgb(colours[1])
     horizon = round(height * (0.50 + digest[8] / 255 * 0.12))
     sky = _gradient((width, max(1, horizon)), _mix(dark, (0, 0, 0), 0.3),

@@ -189,7 +189,8 @@ def _slate_text(spec: PreviewSpec, frames: int) -> SlateText:
 def _background(spec: PreviewSpec, workdir: Path) -> Stream:
     first, second, _ = seed_colours(spec.seed)
     picture = workdir / "plate.png"
-    draw_depth_plate(spec.width, spec.height, spec.seed, (first, second), picture)
+    digest = hashlib.sha256(spec.seed.encode("utf-8")).digest()
+    draw_depth_plate(spec.width, spec.height, digest, (first, second), picture)
     return still_input(picture).filter("format", "yuv420p")
 
 
