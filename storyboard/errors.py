@@ -9,8 +9,9 @@ Problems found before anything runs are exceptions; a node that fails while runn
     │   │                            catalogue rules, references, cycles, asset files
     │   ├── CredentialsError         Scenario credentials missing or rejected, or a base URL
     │   │                            from a project file would receive credentials from elsewhere
-    │   └── UnsafePath               a path from the project leaves the folder it must stay in,
-    │                                or names a device, a FIFO or a file over its size limit
+    │   ├── UnsafePath               a path from the project leaves the folder it must stay in,
+    │   │                            or names a device, a FIFO or a file over its size limit
+    │   └── RemoteUrlError           a remote URL with a NUL, a `::` chain or an unknown scheme
     ├── BudgetError                  the plan costs more than --max-cost              (exit 4)
     ├── BusyError                    another build holds this project's lock          (exit 1)
     ├── MediaError                   ffmpeg or ffprobe failed: argv and the tail of stderr
@@ -36,7 +37,7 @@ Problems found before anything runs are exceptions; a node that fails while runn
 `Rejected` and `JobFailed` are siblings: a rejected submission created no job (the engine drops
 its journal intent and fails the node), a failed job was created and ran (the engine fails the
 node with the provider's reason, hint and trace id). Private exceptions that never leave their
-module (`_UrlRefused` in the scenario client) are not part of the tree.
+package (`_UrlRefused` in the scenario client) are not part of the tree.
 
 The CLI maps this tree to exit codes in one table (`cli/exit_codes.py`); a test fails when a
 class here has no entry there.
@@ -257,6 +258,11 @@ class GraphvizError(StoryboardError):
 
 class RemoteError(StoreError):
     """The remote cache cannot be reached, read or written."""
+
+
+class RemoteUrlError(ProjectError):
+    """A remote cache URL that cannot name a cache (a NUL, an fsspec `::` chain, an unknown
+    scheme): said with where the URL came from, before anything is opened."""
 
 
 class JournalDamaged(StoreError):

@@ -41,6 +41,20 @@ def copy_hashed(src: BinaryIO, dst: BinaryIO) -> str:
     return h.hexdigest()
 
 
+def copy_hashed_upto(src: BinaryIO, dst: BinaryIO, limit: int) -> str | None:
+    """`copy_hashed`, but reading at most `limit` + 1 bytes: None when `src` holds more than
+    `limit` (a download that sends more than it claimed), with at most `limit` bytes written."""
+    h = hashlib.sha256()
+    left = limit
+    while chunk := src.read(min(CHUNK, left + 1)):
+        left -= len(chunk)
+        if left < 0:
+            return None
+        h.update(chunk)
+        dst.write(chunk)
+    return h.hexdigest()
+
+
 def hash_text(text: str) -> str:
     """The hex SHA-256 of a string's UTF-8 bytes (keys, seeds)."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

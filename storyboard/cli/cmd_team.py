@@ -66,8 +66,12 @@ def echo_transfers(r: TransferReport, as_json: bool) -> None:
                    + ", ".join(d[:12] for d in r.missing[:10])
                    + (" ..." if len(r.missing) > 10 else ""), err=True)
     for d in r.corrupt:
-        click.echo(f"corrupt on the remote: {d[:12]} (does not match its digest; not used. "
-                   "Run `storyboard push --force` from a working copy that has it)", err=True)
+        if r.direction == "pull":
+            click.echo(f"corrupt on the remote: {d[:12]} (does not match its digest; not used. "
+                       "Run `storyboard push --force` from a working copy that has it)", err=True)
+        else:
+            click.echo(f"corrupt here: {d[:12]} (the local copy does not match its digest; not "
+                       "uploaded. `storyboard build` makes it again)", err=True)
     for d, e in r.failed:
         click.echo(f"failed: {d[:12]}: {e}", err=True)
 

@@ -31,6 +31,7 @@ EXIT_CODES: dict[type[BaseException], int] = {
     e.GraphvizError: FAILED,
     e.StoreError: FAILED,
     e.RemoteError: FAILED,
+    e.RemoteUrlError: INVALID,  # the URL itself is wrong: fix --remote / the file / the env
     e.JournalDamaged: FAILED,  # that node is blocked; the message says how to unblock it
     e.ProviderError: FAILED,
     e.TransientError: FAILED,

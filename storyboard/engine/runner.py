@@ -371,7 +371,8 @@ class Engine:
 
     def _materialize(self, node: Node, digest: str) -> None:
         assert node.cut is not None
-        self.ws.store.materialize(digest, self.ws.root / node.cut.output)
+        self.ws.store.materialize(digest, self.ws.root / node.cut.output,
+                                  known=self.ws.lock.outputs())
 
 
 def _one_line(exc: BaseException) -> str:

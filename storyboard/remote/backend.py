@@ -8,20 +8,29 @@ name is renamed into place. Every fsspec/botocore error becomes a `RemoteError` 
 from __future__ import annotations
 
 import os
+import shutil
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from storyboard.errors import RemoteError, StoryboardError
-from storyboard.hashing import CHUNK, copy_hashed
+from storyboard.errors import RemoteError, RemoteUrlError, StoryboardError, UnsafePath
+from storyboard.hashing import CHUNK, copy_hashed, copy_hashed_upto, hash_file
+from storyboard.paths import PATH_MAX, open_regular
 
 if TYPE_CHECKING:
     from storyboard.cache import ObjectStore
 
 # Object stores whose single PUT is atomic: upload straight to the final key.
 ATOMIC_PUT = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss"})
+SCHEMES = ATOMIC_PUT | {"file"}  # what a remote URL may name: a folder or an object store
+# No object a build reads is bigger (a film's cut at a high bitrate is a few GB); a remote object
+# claiming more, or delivering more than it claimed, is refused before it fills the disk.
+MAX_OBJECT_BYTES = 8 * 1024**3
+TEMP_PREFIX = ".tmp-"
+TEMP_GRACE = 3600.0  # seconds: an upload temp untouched this long was left by a dead upload
 
 
 def resolve_url(option: str | None, env: str | None, in_file: str | None,
@@ -29,14 +38,41 @@ def resolve_url(option: str | None, env: str | None, in_file: str | None,
     """The remote to use: --remote, else STORYBOARD_REMOTE, else `remote:` in the file.
 
     A relative folder in the file is relative to the file's folder; on the command line or in
-    the environment, to the current folder.
+    the environment, to the current folder. A URL that cannot name a cache is refused here,
+    saying where it came from (`RemoteUrlError`).
     """
-    for url, base in ((option, Path.cwd()), (env, Path.cwd()), (in_file, file_root)):
+    sources = ((option, Path.cwd(), "--remote"), (env, Path.cwd(), "STORYBOARD_REMOTE"),
+               (in_file, file_root, f"`remote:` in {file_root / 'storyboard.yaml'}"))
+    for url, base, where in sources:
         if url:
+            check_url(url, where)
             if "://" in url:
                 return url
             return str((base / url).resolve())
     return None
+
+
+def check_url(url: str, where: str) -> None:
+    """Refuse what fsspec would read as something other than one cache: a NUL (no path can
+    hold one), a `::` chain (`zip::`, `simplecache::` wrap another file system) and schemes
+    that are not a folder or an object store."""
+    shown = repr(url[:120])
+    if "\x00" in url:
+        raise RemoteUrlError(f"{where}: the remote URL {shown} contains a NUL character; use a "
+                             "folder, file://path or s3://bucket/prefix")
+    if "::" in url:
+        raise RemoteUrlError(f"{where}: the remote URL {shown} is an fsspec chain ('::'); a "
+                             "remote cache is one folder or bucket: use a folder, file://path "
+                             "or s3://bucket/prefix")
+    if "://" in url:
+        scheme = url.split("://", 1)[0].lower()
+        if scheme not in SCHEMES:
+            raise RemoteUrlError(f"{where}: the remote URL {shown} uses '{scheme}://', which "
+                                 "is not a remote cache storyboard supports; use a folder, "
+                                 "file://path or s3://bucket/prefix")
+    if len(url) > PATH_MAX:
+        raise RemoteUrlError(f"{where}: the remote URL is {len(url)} characters long; a "
+                             f"path or URL holds at most {PATH_MAX}")
 
 
 def s3_endpoint() -> str | None:
@@ -60,6 +96,7 @@ class Remote:
         protocols = fs.protocol if isinstance(fs.protocol, tuple | list) else (fs.protocol,)
         self.atomic_put = bool(ATOMIC_PUT & set(protocols))
         self.is_local = "file" in protocols
+        self.max_bytes = _max_bytes()
 
     def __repr__(self) -> str:
         return f"Remote({self.url!r})"
@@ -103,32 +140,89 @@ class Remote:
 
     # -- moving objects ---------------------------------------------------------------------
     def download(self, digest: str, dst: Path) -> str | None:
-        """Copy the object to `dst`; return the digest of what arrived (None: not there)."""
+        """Copy the object to `dst`; return the digest of what arrived (None: not there).
+
+        Bounded: an object is read only up to the size the remote claims for it, which must be
+        under `max_bytes` and fit on the local disk; more bytes than claimed (a link to
+        /dev/zero, an object replaced while read) is a RemoteError, and the partial copy is
+        the caller's temp to drop. A folder remote's object must be a regular file.
+        """
+        path = self.object_path(digest)
         with self._translate("read"):
             try:
-                f: BinaryIO = self.fs.open(self.object_path(digest), "rb", block_size=8 * CHUNK)
+                if self.is_local:
+                    f: BinaryIO = open_regular(Path(path), follow=False)
+                    claimed = os.fstat(f.fileno()).st_size
+                else:
+                    claimed = int(self.fs.info(path).get("size") or 0)
+                    f = self.fs.open(path, "rb", block_size=8 * CHUNK)
             except FileNotFoundError:
                 return None
+            except (UnsafePath, OSError) as exc:
+                if not self.is_local or isinstance(exc, PermissionError):
+                    raise
+                # A link (O_NOFOLLOW: ELOOP), a device or a FIFO where an object should be.
+                raise RemoteError(f"remote object {digest[:12]} on {self.url} is not a "
+                                  f"regular file ({exc}); not read (remove it and push a good "
+                                  "copy)") from None
             with f, dst.open("wb") as out:
-                return copy_hashed(f, out)
+                self._room_for(digest, claimed, dst)
+                return _copy_capped(f, out, claimed, f"remote object {digest[:12]} on "
+                                    f"{self.url}")
 
-    def upload(self, src: Path, digest: str) -> None:
-        """Put a local object (already verified against `digest`) on the remote, atomically."""
+    def _room_for(self, digest: str, claimed: int, dst: Path) -> None:
+        if claimed > self.max_bytes:
+            raise RemoteError(f"remote object {digest[:12]} on {self.url} claims "
+                              f"{claimed:,} bytes, over the {self.max_bytes:,}-byte limit for "
+                              "one object; not downloaded (remove it from the remote, or raise "
+                              "STORYBOARD_REMOTE_MAX_BYTES)")
+        free = shutil.disk_usage(dst.parent).free
+        if claimed > free:
+            raise RemoteError(f"remote object {digest[:12]} on {self.url} is {claimed:,} bytes "
+                              f"and only {free:,} are free on {dst.parent}; not downloaded "
+                              "(free some space)")
+
+    def upload(self, src: Path, digest: str) -> str:
+        """Put a local object on the remote, atomically, if it still hashes to `digest`;
+        return the digest of what was read (the object is placed only when they match)."""
         final = self.object_path(digest)
         with self._translate("write"):
             if self.atomic_put:
-                self.fs.put_file(str(src), final)
-                return
+                got = hash_file(src)  # a PUT is whole or nothing: check first, then send
+                if got == digest:
+                    self.fs.put_file(str(src), final)
+                return got
             parent = final.rsplit("/", 1)[0]
-            tmp = f"{parent}/.tmp-{uuid.uuid4().hex}-{digest[:12]}"
+            tmp = f"{parent}/{TEMP_PREFIX}{uuid.uuid4().hex}-{digest[:12]}"
             self.fs.makedirs(parent, exist_ok=True)
             try:
-                self.fs.put_file(str(src), tmp)
-                self.fs.mv(tmp, final)
+                with open_regular(src) as f, self.fs.open(tmp, "wb") as out:
+                    got = copy_hashed(f, out)  # one read: hashed as it is sent
+                if got == digest:
+                    self.fs.mv(tmp, final)
+                    return got
             except BaseException:
                 with suppress(Exception):  # the temp may never have been made
                     self.fs.rm_file(tmp)
                 raise
+            self.fs.rm_file(tmp)
+            return got
+
+    def clean_temps(self, grace: float = TEMP_GRACE) -> int:
+        """Remove upload temps (`.tmp-*`) of a folder remote untouched for `grace` seconds:
+        what an upload killed mid-way left. Returns how many went."""
+        if not self.is_local:
+            return 0  # object stores take a PUT whole: there are no temps
+        base = Path(self.root) / "objects"
+        cutoff = time.time() - grace
+        gone = 0
+        with self._translate("clean"):
+            for tmp in base.glob(f"*/{TEMP_PREFIX}*"):
+                with suppress(OSError):
+                    if tmp.lstat().st_mtime < cutoff:
+                        tmp.unlink()
+                        gone += 1
+        return gone
 
     def fetch(self, digest: str, store: ObjectStore) -> bool:
         """Read-through for a build: put a verified copy of `digest` into `store` if the
@@ -170,6 +264,22 @@ class Remote:
             raise RemoteError(f"cannot {action} the remote cache {self.url}: {text} (check the "
                               "URL, the network, STORYBOARD_S3_ENDPOINT / AWS_ENDPOINT_URL and "
                               "credentials; or build without a remote)") from None
+
+
+def _max_bytes() -> int:
+    try:
+        return int(os.environ.get("STORYBOARD_REMOTE_MAX_BYTES") or MAX_OBJECT_BYTES)
+    except ValueError:
+        return MAX_OBJECT_BYTES
+
+
+def _copy_capped(src: BinaryIO, dst: BinaryIO, claimed: int, what: str) -> str:
+    """Copy at most `claimed` bytes and hash them; RemoteError when more arrive."""
+    got = copy_hashed_upto(src, dst, claimed)
+    if got is None:
+        raise RemoteError(f"{what} sends more bytes than the {claimed:,} it claims (a link to "
+                          "a device, or replaced while read); not used")
+    return got
 
 
 def _open_fs(url: str) -> tuple[Any, str]:

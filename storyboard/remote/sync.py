@@ -45,7 +45,8 @@ class TransferReport:
     moved: list[str] = field(default_factory=list)
     bytes: int = 0
     missing: list[str] = field(default_factory=list)  # pull: not on the remote; push: not here
-    corrupt: list[str] = field(default_factory=list)  # pull: the remote copy is damaged
+    corrupt: list[str] = field(default_factory=list)  # the copy read is damaged (pull: remote's,
+    # push: the local one, which is then not uploaded)
     failed: list[tuple[str, str]] = field(default_factory=list)
     elapsed: float = 0.0
 
@@ -81,6 +82,7 @@ def push(store: ObjectStore, remote: Remote, digests: Iterable[str], *, jobs: in
     named = sorted(set(digests))
     report = TransferReport("push", remote.url, named=len(named))
     remote.check(create=True)
+    remote.clean_temps()  # what an upload killed mid-way left (ours or a teammate's)
     there = {} if force else remote.listing()
     todo = []
     for d in named:
@@ -120,7 +122,11 @@ def _pull_one(store: ObjectStore, remote: Remote, digest: str) -> tuple[Transfer
 
 
 def _push_one(store: ObjectStore, remote: Remote, digest: str) -> tuple[TransferState, int]:
-    remote.upload(store.path(digest), digest)
+    """Upload one object if the local copy still hashes to its name: a copy damaged on disk
+    (even with its mtime restored) never reaches the team under a digest it does not have."""
+    got = remote.upload(store.path(digest), digest)
+    if got != digest:
+        return "corrupt", _size(store, digest)
     return "sent", _size(store, digest)
 
 
@@ -147,7 +153,9 @@ def _run(todo: list[str], one: Callable[[str], tuple[TransferState, int]],
                 report.missing.append(d)
             elif state == "corrupt":
                 report.corrupt.append(d)
-                error = "the remote copy does not match its digest; not used"
+                error = ("the remote copy does not match its digest; not used"
+                         if report.direction == "pull" else "the local copy does not match "
+                         "its digest; not uploaded (rebuild it: `storyboard build`)")
             else:
                 report.failed.append((d, error))
             if progress is not None:
