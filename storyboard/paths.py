@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -115,6 +116,21 @@ def remove_object(objects: Path, digest: str) -> None:
                          "anything there (delete .storyboard/ and build again)")
 
 
+def replaceable(path: Path, ours: Callable[[Path], bool]) -> None:
+    """Before a build replaces `path` (a cut's render): `UnsafePath` unless nothing is there
+    or it is a regular file `ours` recognises as made by storyboard. A user's own file, a
+    link or a folder at an output path is never overwritten."""
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return
+    if stat.S_ISREG(st.st_mode) and ours(path):
+        return
+    what = "a file" if stat.S_ISREG(st.st_mode) else _kind(st.st_mode)
+    raise UnsafePath(f"{path} is already there ({what} storyboard did not make); storyboard "
+                     "does not overwrite it: move it away, or give the cut another output")
+
+
 def _kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
         return "a folder"
@@ -124,6 +140,8 @@ def _kind(mode: int) -> str:
         return "a device"
     if stat.S_ISSOCK(mode):
         return "a socket"
+    if stat.S_ISLNK(mode):
+        return "a link"
     return "not a regular file"
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -29,6 +30,11 @@ HISTORY_CAP = 20  # earlier keys kept per node: the newest by the time they were
 HISTORY_FIELDS = ("key", "output", "take", "provider", "model", "job", "cost", "time")
 MAX_LOCK_BYTES = 64 * 1024 * 1024  # far above any real film's lock; bounds a hostile one
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml's emitter writes the same bytes as PyYAML's pure one except for a carriage return,
+# NEL and characters beyond the BMP (it escapes them): those few blocks take the pure path, so
+# a lock's bytes never depend on whether PyYAML was built with libyaml.
+_FAST_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_DIFFERS = re.compile(r"\\(r|u0085|ud[89ab])", re.IGNORECASE)  # in JSON's ASCII escapes
 
 
 @dataclass
@@ -250,8 +256,10 @@ class LockFile:
         memo = self._blocks.get((section, node_id))
         if memo is not None and memo[0] == sig:
             return memo[1]
-        text = yaml.safe_dump({node_id: value}, sort_keys=True, allow_unicode=True,
-                              default_flow_style=False, width=1 << 30)
+        slow = _DIFFERS.search(sig) or _DIFFERS.search(json.dumps(node_id))
+        text = yaml.dump({node_id: value}, Dumper=yaml.SafeDumper if slow else _FAST_DUMPER,
+                         sort_keys=True, allow_unicode=True, default_flow_style=False,
+                         width=1 << 30)
         text = "".join("  " + line for line in text.splitlines(keepends=True))
         self._blocks[(section, node_id)] = (sig, text)
         return text

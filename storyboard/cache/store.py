@@ -12,13 +12,13 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from storyboard.cache.digest import StatCache
 from storyboard.errors import StoreError, UnsafePath
 from storyboard.hashing import copy_hashed, hash_file_object
-from storyboard.paths import is_digest, object_path, remove_object
+from storyboard.paths import is_digest, object_path, remove_object, replaceable
 
 
 class ObjectStore:
@@ -117,10 +117,15 @@ class ObjectStore:
             raise self._write_error(exc) from None
         self.stat.remember(dst, digest)
 
-    def materialize(self, digest: str, dst: Path) -> None:
-        """Place a stored object at `dst` (a render), by hard link when possible."""
+    def materialize(self, digest: str, dst: Path, *, known: Collection[str] | None = None
+                    ) -> None:
+        """Place a stored object at `dst` (a render), by hard link when possible. With `known`
+        (the digests the lock names), a file already at `dst` is replaced only when it is one
+        storyboard made: the same object, one the lock names or one in the store."""
         if dst.is_file() and self.stat.unchanged(dst, digest):
             return
+        if known is not None:
+            replaceable(dst, lambda p: self._made(p, digest, known))
         src = self.path(digest)
         trusted = self.stat.unchanged(src, digest)  # a new link changes its ctime: re-trust it
         dst.parent.mkdir(parents=True, exist_ok=True)
@@ -138,6 +143,13 @@ class ObjectStore:
         self.stat.remember(dst, digest)
         if trusted:
             self.stat.remember(src, digest)
+
+    def _made(self, path: Path, digest: str, known: Collection[str]) -> bool:
+        try:
+            found = self.stat.digest(path)
+        except (StoreError, UnsafePath):
+            return False
+        return found == digest or found in known or self.has(found)
 
     def clean_tmp(self) -> None:
         if self.tmp.is_dir():

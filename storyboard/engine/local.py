@@ -54,4 +54,4 @@ def cut_spec(c: CutPlan, inputs: dict[str, InputFile]) -> CutSpec:
 
 def materialize(ws: Workspace, node: Node, digest: str) -> None:
     assert node.cut is not None
-    ws.store.materialize(digest, ws.root / node.cut.output)
+    ws.store.materialize(digest, ws.root / node.cut.output, known=ws.lock.outputs())

@@ -19,14 +19,14 @@ from storyboard.spec.yamlsource import Path_
 
 def add_cuts(ctx: Context) -> None:
     """A node per cut whose entries all resolve; the others only report their problems."""
-    taken: dict[Path, str] = {}  # resolved output -> the cut writing it
+    taken: dict[tuple[str, ...], str] = {}  # output (as _folded says) -> the cut writing it
     for name, cut in ctx.board.cuts.items():
         node = _cut(ctx, name, cut, taken)
         if node is not None:
             ctx.graph.add(node)
 
 
-def _cut(ctx: Context, name: str, cut: Cut, taken: dict[Path, str]) -> Node | None:
+def _cut(ctx: Context, name: str, cut: Cut, taken: dict[tuple[str, ...], str]) -> Node | None:
     board, nodes = ctx.board, ctx.graph.nodes
     where = f"cut '{name}'"
     segs: list[Segment] = []
@@ -105,7 +105,7 @@ def _cut(ctx: Context, name: str, cut: Cut, taken: dict[Path, str]) -> Node | No
                     hint="use a path of its own inside the project, such as renders/NAME.mp4")
         ok = False
     else:
-        taken[_resolved(ctx.root / output)] = name
+        taken[_folded(ctx.root, ctx.root / output)] = name
     if not ok or first_video is None:
         return None
     if cut.aspect_ratio or cut.resolution:
@@ -138,9 +138,10 @@ OWNED = frozenset({"storyboard.lock", ".env", ".gitignore", ".gitattributes", ".
                    ".git"})
 
 
-def output_problem(ctx: Context, output: str, taken: dict[Path, str]) -> str:
+def output_problem(ctx: Context, output: str, taken: dict[tuple[str, ...], str]) -> str:
     """Why a cut may not write `output` ('' when it may): the build replaces that file, so it
-    must be a video file of its own under the project, never an input or a project file."""
+    must be a video file of its own under the project, never an input or a project file.
+    Names are compared case-folded: on macOS and Windows `STORYBOARD.LOCK` is the lock."""
     why = length_problem(output)
     if why:
         return f"output '{output[:80]}' cannot be a file name: {why}"
@@ -153,22 +154,36 @@ def output_problem(ctx: Context, output: str, taken: dict[Path, str]) -> str:
                 f"({', '.join(OUTPUT_EXT)})")
     resolved = _resolved(target)
     root = _resolved(ctx.root)
-    parts = resolved.relative_to(root).parts
-    if not parts or target.is_dir():
+    key = _folded(root, resolved)
+    if not key or target.is_dir():
         return f"output '{output}' is a folder, not a file"
-    if parts[0] in OWNED or resolved == _resolved(Path(ctx.smap.file)):
-        return f"output '{output}' would overwrite {'/'.join(parts)}, a project file"
+    shown = "/".join(resolved.relative_to(root).parts)
+    if key[0] in OWNED and len(key) > 1:
+        return (f"output '{output}' is inside {shown.split('/')[0]}/, a folder storyboard or "
+                "git keeps for itself")
+    if key[0] in OWNED or key == _folded(root, Path(ctx.smap.file)):
+        return f"output '{output}' would overwrite {shown}, a project file"
     for asset, path in ctx.board.assets.items():
-        if _resolved(ctx.root / path) == resolved:
+        if _folded(root, ctx.root / path) == key:
             return f"output '{output}' would overwrite the asset '{asset}'"
-    if resolved in taken:
-        return f"output '{output}' is also the output of cut '{taken[resolved]}'"
+    if key in taken:
+        return f"output '{output}' is also the output of cut '{taken[key]}'"
     for parent in resolved.parents:
         if parent == root:
             break
         if parent.exists() and not parent.is_dir():
             return f"output '{output}' is under {parent.relative_to(root)}, which is a file"
     return ""
+
+
+def _folded(root: Path, p: Path) -> tuple[str, ...]:
+    """`p` under `root`, links followed, as case-folded parts: one key for every spelling of
+    a file (`renders/../X.MP4`, a link to it, `x.mp4` on a case-insensitive disk)."""
+    resolved, base = _resolved(p), _resolved(root)
+    try:
+        return tuple(part.casefold() for part in resolved.relative_to(base).parts)
+    except ValueError:
+        return ("", *(part.casefold() for part in resolved.parts))  # outside: never a match
 
 
 def _resolved(p: Path) -> Path:

@@ -87,3 +87,26 @@ def test_merge_takes_each_side_s_changes_and_keeps_both_of_a_node_changed_twice(
     assert {h.key[0] for h in merged.history["cut:c"]} == {"c", "g"}
     assert {h.key[0] for h in merged.history["shot:a"]} == {"a"}
     assert {h.key[0] for h in merged.history["shot:b"]} == {"b"}
+
+
+def test_bytes_do_not_depend_on_libyaml(tmp_path: Path) -> None:
+    """Blocks are emitted by libyaml when PyYAML has it; the text must be what the pure emitter
+    writes, including the characters libyaml escapes differently (CR, NEL, beyond the BMP)."""
+    from dataclasses import asdict
+
+    import yaml
+
+    lock = LockFile(tmp_path / "storyboard.lock")
+    prompts = ["plain", "héllo — ✓ 中", "emoji 🎬 clap", "cr\rhere", "nel\x85here", "ls\u2028x",
+               "yes", "123", "a: b", "#x", "multi\nline", " lead", "'quoted'", "x" * 500]
+    for i, prompt in enumerate(prompts):
+        r = rec(f"{i:064x}", "2026-01-01T00:00:00Z")
+        r.fields = {"prompt": prompt, "n": [1, 2.5, {"deep": prompt}]}
+        lock.nodes[f"shot:s{i}"] = r
+    text = lock.render()
+    for node_id, r in lock.nodes.items():
+        pure = yaml.dump({node_id: {k: v for k, v in asdict(r).items() if v not in (None, {}, "")}},
+                         Dumper=yaml.SafeDumper, sort_keys=True, allow_unicode=True,
+                         default_flow_style=False, width=1 << 30)
+        assert "".join("  " + line for line in pure.splitlines(keepends=True)) in text
+    assert yaml.safe_load(text)["nodes"]["shot:s2"]["fields"]["prompt"] == "emoji 🎬 clap"
