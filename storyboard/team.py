@@ -112,8 +112,7 @@ class Team:
                 return Claim(record=rec)
             held = await asyncio.to_thread(self.leases.acquire, key, node.id, self.provider.name)
             if held is not None:
-                self._hold(held)
-                return Claim()
+                return await self._holding(held) or Claim()
             got = await asyncio.to_thread(self.leases.read, key)
             if got is None:
                 continue  # let go meanwhile: look for its record, then try again
@@ -122,7 +121,8 @@ class Team:
                 held = await asyncio.to_thread(self.leases.take_over, key, lease, etag, node.id,
                                                self.provider.name)
                 if held is not None:
-                    self._hold(held)
+                    if made := await self._holding(held):
+                        return made
                     self.reporter.warning(
                         f"{node.label}: {lease.holder()} stopped holding it; taking over"
                         + (f" its job {lease.job}" if lease.job else
@@ -141,6 +141,17 @@ class Team:
                                  "build again later (its result is shared when it ends)",
                                  lease.job)
             await self.sleep(self.interval)
+
+    async def _holding(self, held: Held) -> Claim | None:
+        """Hold a lease just taken, unless the record appeared meanwhile: a holder publishes
+        before it lets go, so a lease found free after a look for the record may be free
+        because the record is now there. Then the lease goes back and the record is used."""
+        rec = await asyncio.to_thread(self._made, held.lease.key)
+        if rec is None:
+            self._hold(held)
+            return None
+        await asyncio.to_thread(self.leases.release, held)
+        return Claim(record=rec)
 
     def _made(self, key: str) -> Record | None:
         """The team's record of `key` when its output is (now) in the local store."""

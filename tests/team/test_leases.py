@@ -114,7 +114,7 @@ def _env(fake: FakeScenario, remote: str, host: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SCENARIO_", "STORYBOARD_"))}
     env.update(fake.env)
     env.update({"STORYBOARD_POLL_INTERVAL": "0.05", "STORYBOARD_REMOTE": remote,
-                "STORYBOARD_LEASE_TTL": "2", "STORYBOARD_HOST": host,
+                "STORYBOARD_LEASE_TTL": "3", "STORYBOARD_HOST": host,
                 "SOURCE_DATE_EPOCH": "1767225600", "PYTHONUNBUFFERED": "1"})
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION",
                  "STORYBOARD_S3_ENDPOINT"):
