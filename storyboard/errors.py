@@ -37,7 +37,7 @@ Problems found before anything runs are exceptions; a node that fails while runn
 `Rejected` and `JobFailed` are siblings: a rejected submission created no job (the engine drops
 its journal intent and fails the node), a failed job was created and ran (the engine fails the
 node with the provider's reason, hint and trace id). Private exceptions that never leave their
-module (`_UrlRefused` in the scenario client) are not part of the tree.
+package (`_UrlRefused` in the scenario client) are not part of the tree.
 
 The CLI maps this tree to exit codes in one table (`cli/exit_codes.py`); a test fails when a
 class here has no entry there.

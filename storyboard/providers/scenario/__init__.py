@@ -1,8 +1,10 @@
 """The Scenario provider: Luma video models through Scenario's Generation API.
 
-`client.py` speaks HTTP (the only httpx user in storyboard) and owns retries; `provider.py`
-implements the engine's `Provider` protocol on top of it; `records.py` keeps the asset and
-estimate maps under `.storyboard/`.
+`client.py` speaks HTTP (the only httpx user in storyboard), built from `transport.py`
+(pooled clients, retries), `answers.py` (errors and answer fields) and `assets.py` (uploads and
+downloads). `provider.py` implements the engine's `Provider` protocol on top of it, with
+`inputs.py` (files as assets, uploaded once) and `recovery.py` (finding a lost submission's
+job); `records.py` keeps the small maps under `.storyboard/`.
 """
 
 from storyboard.errors import AmbiguousSubmission, Rejected, ScenarioUnavailable
