@@ -1,6 +1,6 @@
 """Local animatics that stand in for generated shots, drawn from the shot's own request.
 
-generate/loop: the start image (or a colour field derived from the seed) under a slow camera
+generate/loop: the start image (or a place with depth, see plates.py) under a slow camera
 move named by the shot's camera concepts, crossfading to the end image; edit: the source tinted;
 reframe: the source fitted over a blurred fill. That is the clean plate; the file's first video
 stream is a display copy wearing the slate (see captions.py), the plate its last, and a silent
@@ -32,6 +32,7 @@ from storyboard.media.graph import (
     still_input,
 )
 from storyboard.media.info import PLATE_HANDLER
+from storyboard.media.plates import draw_depth_plate
 from storyboard.media.slate import SlateText
 from storyboard.media.specs import Fit, PreviewSpec
 from storyboard.media.typeset import FontChain
@@ -136,7 +137,7 @@ def build_preview(
     else:
         out_and_back = spec.loop or spec.kind == "loop"
         pictures = _pictures(sources, use_end=not out_and_back)
-        video = _moving_still(spec, frames, pictures.get("start"), out_and_back)
+        video = _moving_still(spec, frames, pictures.get("start"), out_and_back, workdir)
         if "end" in pictures:
             video = _crossfade_to_end(video, spec, frames, pictures["end"])
     # What the shot hands on (frames, edit and loop sources) is the plate; the slate goes on a
@@ -183,21 +184,14 @@ def _slate_text(spec: PreviewSpec, frames: int) -> SlateText:
     return SlateText(title=spec.title, prompt=spec.prompt, model=spec.model,
                      duration=frames / spec.fps, fps=spec.fps, frames=frames,
                      camera=spec.camera, kind=spec.kind)
-def _background(spec: PreviewSpec) -> Stream:
-    first, second, seed = seed_colours(spec.seed)
-    width, height = spec.width, spec.height
-    source = ffmpeg.input(
-        f"gradients=s={width}x{height}:c0={first}:c1={second}:seed={seed}"
-        f":x0=0:y0=0:x1={width}:y1={height}:speed=0.00001:d=1",
-        f="lavfi",
-    )
-    # Grain and a vignette give the camera move something to show on a flat colour field.
-    return (
-        source.video.filter("trim", end_frame=1)
-        .filter("format", "yuv420p")
-        .filter("noise", alls=4, allf="u")
-        .filter("vignette", angle="PI/5")
-    )
+
+
+def _background(spec: PreviewSpec, workdir: Path) -> Stream:
+    first, second, _ = seed_colours(spec.seed)
+    picture = workdir / "plate.png"
+    digest = hashlib.sha256(spec.seed.encode("utf-8")).digest()
+    draw_depth_plate(spec.width, spec.height, digest, (first, second), picture)
+    return still_input(picture).filter("format", "yuv420p")
 
 
 def _pictures(sources: dict[str, Path], use_end: bool) -> dict[str, Stream]:
@@ -211,13 +205,13 @@ def _pictures(sources: dict[str, Path], use_end: bool) -> dict[str, Stream]:
 
 
 def _moving_still(
-    spec: PreviewSpec, frames: int, start: Stream | None, out_and_back: bool
+    spec: PreviewSpec, frames: int, start: Stream | None, out_and_back: bool, workdir: Path
 ) -> Stream:
     width, height = spec.width, spec.height
     if start is not None:
         picture = cover(start, width, height).filter("format", "yuv420p")
     else:
-        picture = _background(spec)
+        picture = _background(spec, workdir)
     move = camera_move(spec.camera)
     return picture.filter(
         "zoompan",

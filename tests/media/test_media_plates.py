@@ -65,3 +65,24 @@ def test_edit_and_loop_sources_are_read_from_the_plate(
     orange = gray(clips.png)
     assert mean_abs_diff(gray(tmp_path / "slated.png"), gray(tmp_path / "bare.png")) < 0.5
     assert mean_abs_diff(gray(tmp_path / "loop.png"), orange) < 6  # the plate, no slate text
+
+
+@pytest.mark.parametrize("camera", [("pan_left",), ("push_in",), ("crane_up",)])
+def test_without_a_start_image_the_move_crosses_a_place_with_depth(
+    camera: tuple[str, ...], tmp_path: Path
+) -> None:
+    bare = Ffmpeg(fonts=[])
+    dst = tmp_path / "p.mp4"
+    bare.render_preview(PreviewSpec(kind="generate", duration=1.0, width=320, height=180,
+                                    title="t", prompt="p", model="m", camera=camera,
+                                    seed="depth"), dst)
+    bare.extract_frame(dst, tmp_path / "first.png", "first")
+    bare.extract_frame(dst, tmp_path / "last.png", "last")
+    first, last = gray(tmp_path / "first.png"), gray(tmp_path / "last.png")
+    mean = sum(first) / len(first)
+    spread = (sum((v - mean) ** 2 for v in first) / len(first)) ** 0.5
+    assert spread > 12  # sky, hills, a ruled ground: not a flat card
+    # Rows differ from the top down (a horizon), and the move visibly shifts the picture.
+    rows = [sum(first[r * 64:(r + 1) * 64]) / 64 for r in range(36)]
+    assert max(rows) - min(rows) > 20
+    assert mean_abs_diff(first, last) > 3
