@@ -90,11 +90,17 @@ def cli(debug: bool) -> None:
 @cli.command()
 @click.argument("directory", default=".", type=click.Path(path_type=Path))
 @click.option("--name", default=None, help="Project name (default: the folder name).")
-def init(directory: Path, name: str | None) -> None:
-    """Write a small working project: storyboard.yaml, assets/, .gitignore."""
+@click.option("--force", is_flag=True,
+              help="Write into a folder that already holds files (never over storyboard.yaml).")
+def init(directory: Path, name: str | None, force: bool) -> None:
+    """Write a small working project: storyboard.yaml, its schema, assets/, .gitignore.
+
+    The folder must be empty (a fresh git repository is fine) unless --force. An existing
+    .gitignore is kept; init adds .env, .storyboard/ and renders/ to it.
+    """
     from storyboard.scaffold import init_project
 
-    written = init_project(directory, name)
+    written = init_project(directory, name, force=force)
     for p in written:
         click.echo(f"wrote {p}")
     click.echo(f"next: cd {directory} && storyboard build")
