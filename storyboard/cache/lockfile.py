@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from storyboard.errors import StoreError, UnsafePath
+from storyboard.errors import LockError, StoreError, UnsafePath
 from storyboard.paths import is_digest, read_bounded
 
 LOCK_SCHEMA = 1
@@ -122,13 +122,13 @@ class LockFile:
         try:
             raw = read_bounded(path, MAX_LOCK_BYTES) if path.exists() else None
         except (OSError, UnsafePath) as exc:
-            raise StoreError(f"{path} cannot be read ({getattr(exc, 'strerror', None) or exc}); "
+            raise LockError(f"{path} cannot be read ({getattr(exc, 'strerror', None) or exc}); "
                              "restore it from git or delete it") from None
         if raw is None:
             return
         text = raw.decode("utf-8", "replace")
         if any(line.startswith(("<<<<<<< ", ">>>>>>> ")) for line in text.splitlines()):
-            raise StoreError(f"{path} has git conflict markers; take one side (git checkout "
+            raise LockError(f"{path} has git conflict markers; take one side (git checkout "
                              "--theirs -- storyboard.lock) and build, and set up the merge driver "
                              "(README: storyboard.lock in git)")
         try:
