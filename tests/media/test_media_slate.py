@@ -119,3 +119,15 @@ def test_the_slate_picture_is_the_frame_size_and_transparent_in_the_middle(
     with Image.open(tmp_path / "slate.png") as image:
         assert image.size == (540, 960) and image.mode == "RGBA"
         assert image.getpixel((270, 480))[3] == 0  # the plate shows through
+
+
+def test_the_readme_shows_two_small_animatic_frames_its_script_makes() -> None:
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    script = (root / "scripts" / "readme_frames.py").read_text(encoding="utf-8")
+    for name in ("animatic-trailer.png", "animatic-vertical.png"):
+        assert f"docs/img/{name}" in readme and f'"{name}"' in script
+        picture = root / "docs" / "img" / name
+        assert picture.stat().st_size < 64 * 1024  # a few tens of KB
+        with Image.open(picture) as image:
+            assert image.format == "PNG" and min(image.size) >= 300
