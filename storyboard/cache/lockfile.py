@@ -159,8 +159,8 @@ class LockFile:
         schema = data.get("schema") if isinstance(data, dict) else None
         if isinstance(schema, int) and schema != LOCK_SCHEMA:  # another release's: keep it
             raise LockError(f"{path} is not a storyboard lock of schema {LOCK_SCHEMA} (it says "
-                             f"schema {schema}); use the storyboard release that wrote it, or "
-                             "restore it from git")
+                            f"schema {schema}); use the storyboard release that wrote it, or "
+                            "restore it from git")
         if not isinstance(data, dict) or schema != LOCK_SCHEMA:
             self.damage.append(f"{path}:1: not a storyboard lock of schema {LOCK_SCHEMA}")
             return
