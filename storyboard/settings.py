@@ -74,3 +74,24 @@ class Settings(BaseSettings):
                 "or build with --provider preview")
         return (self.scenario_api_key.get_secret_value(),
                 self.scenario_api_secret.get_secret_value())
+
+
+# What a remote cache on S3 may take from the project's `.env` (the environment and the AWS
+# config/profile are read by botocore itself). Read here: `.env` parsing has one home.
+S3_NAMES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+            "STORYBOARD_S3_ENDPOINT", "AWS_ENDPOINT_URL")
+
+
+def s3_from_env_file(project_root: Path) -> dict[str, str]:
+    """The S3 settings the project's `.env` sets (empty without one, or when it is unreadable:
+    `Settings.load` reports a bad `.env` already)."""
+    from dotenv import dotenv_values
+
+    path = project_root / ".env"
+    try:
+        if not path.is_file():
+            return {}
+        values = dotenv_values(path, encoding="utf-8")
+    except (OSError, UnicodeDecodeError, ValueError):
+        return {}
+    return {k: v for k, v in values.items() if k in S3_NAMES and v}
