@@ -28,6 +28,7 @@ from storyboard.remote import Remote, Transfer, TransferReport, open_remote, res
 from storyboard.remote import pull as pull_objects
 from storyboard.remote import push as push_objects
 from storyboard.spec import SourceMap, Storyboard, read_all, suggest
+from storyboard.team import coordinator
 
 if TYPE_CHECKING:  # annotations only: their modules are imported by the methods using them
     # (asyncio, filelock, pydantic-settings, media and the runner cost every command that
@@ -235,20 +236,20 @@ class Project:
         from storyboard.settings import Settings
 
         await prov.open()
-        try:
+        try:  # with a remote, the team's records come first: what they made is cached here
+            team = coordinator(self.ws.remote, self.ws.store, self.ws.index, prov, reporter)
             statuses = Statuses(self.graph, self.ws, prov.name)
             plan, digests = self._plan(targets, choice, statuses)
             if prov.paid:
                 plan = await priced(plan, prov, self.graph, self.root, self.ws.store, digests)
             reporter.plan(plan)
             if max_cost is not None and plan.estimate > max_cost:
-                raise BudgetError(
-                    f"the plan is estimated at {plan.estimate:g} credits, above --max-cost "
-                    f"{max_cost:g}; nothing was submitted (raise --max-cost, or build fewer "
-                    "targets)")
+                raise BudgetError(f"the plan is estimated at {plan.estimate:g} credits, above "
+                                  f"--max-cost {max_cost:g}; nothing was submitted (raise "
+                                  "--max-cost, or build fewer targets)")
             engine = Engine(self.ws, self.graph, prov, reporter, jobs=jobs, fail_fast=fail_fast,
                             max_cost=max_cost if prov.paid else None, statuses=statuses,
-                            now=Settings.load(self.root).now)
+                            now=Settings.load(self.root).now, coordinator=team)
             stamp.clear(self.ws.work)
             return await engine.run(self._assets(targets) + [r.node for r in plan.nodes])
         finally:
