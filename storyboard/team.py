@@ -19,7 +19,7 @@ import asyncio
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from storyboard.cache import ObjectStore, Record, RunIndex
@@ -258,3 +258,48 @@ class Team:
         """End of the run: a lease still held names a job nobody published: hand it over."""
         for key in list(self.held):
             await self._let_go(key, self.leases.abandon)
+
+
+# -- what `status --remote` and `gc` show and clear ----------------------------------------
+@dataclass(frozen=True)
+class LeaseView:
+    key: str
+    node: str
+    holder: str
+    job: str | None
+    age: float  # seconds since its last heartbeat, by this machine's clock
+    held: float  # seconds since it was taken
+    gone: bool  # its holder is certainly gone (abandoned, dead process here, long silent)
+    published: bool  # the record of its key is already in the remote
+
+
+def leases_on(remote: Remote) -> list[LeaseView]:
+    """Every lease on the remote, oldest heartbeat first."""
+    c = cells(remote)
+    leases = Leases(c)
+    now = time.time()
+    out = [LeaseView(lease.key, lease.node, lease.holder(), lease.job,
+                     max(0.0, now - lease.heartbeat), max(0.0, now - lease.since),
+                     leases.gone(lease), c.read(record_name(lease.key)) is not None)
+           for lease, _etag in leases.all()]
+    return sorted(out, key=lambda v: -v.age)
+
+
+def clear_gone(remote: Remote, *, dry_run: bool = False) -> tuple[list[LeaseView],
+                                                                   list[LeaseView]]:
+    """Remove the leases whose holders are gone: (removed, kept). A gone holder's lease that
+    names a job whose result nobody published is kept: the next build that needs the node
+    adopts that job from it instead of paying again."""
+    c = cells(remote)
+    leases = Leases(c)
+    removed, kept = [], []
+    for view in leases_on(remote):
+        if not view.gone:
+            continue
+        if view.job and not view.published:
+            kept.append(view)
+            continue
+        got = leases.read(view.key)
+        if got is not None and (dry_run or c.delete(Leases.name(view.key), got[1])):
+            removed.append(view)
+    return removed, kept

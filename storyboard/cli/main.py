@@ -24,6 +24,7 @@ from storyboard.cli.options import (
     FILE_OPTION,
     JSON_MODE,
     JSON_OPTION,
+    LEASES_OPTION,
     PROFILE_OPTION,
     PROVIDER_OPTION,
     build_options,
@@ -188,13 +189,20 @@ def build(targets: tuple[str, ...], file: Path, provider: str | None, profile: s
 
 @cli.command()
 @target_options
+@LEASES_OPTION
 def status(targets: tuple[str, ...], file: Path, provider: str | None, profile: str | None,
-           as_json: bool) -> None:
-    """Offline: which nodes and cuts are stale relative to the lock and the cache, and why."""
-    lines = load_project(file, profile).status(targets, provider)
+           as_json: bool, remote: str | None) -> None:
+    """Offline: which nodes and cuts are stale relative to the lock and the cache, and why.
+
+    With --remote, also the leases on the remote: which machine is making which paid node."""
+    from storyboard.cli.cmd_team import echo_leases, lease_rows
+
+    project = load_project(file, profile, remote or None)
+    lines = project.status(targets, provider)
     if as_json:
-        echo_json([{"node": s.node, "label": s.label, "kind": s.kind, "state": s.state,
-               "reasons": [r.as_dict() for r in s.reasons]} for s in lines])
+        rows = [{"node": s.node, "label": s.label, "kind": s.kind, "state": s.state,
+                 "reasons": [r.as_dict() for r in s.reasons]} for s in lines]
+        echo_json(rows if remote is None else {"nodes": rows, "leases": lease_rows(project)})
         return
     stale = [s for s in lines if s.state != "up to date"]
     for s in lines:
@@ -203,6 +211,8 @@ def status(targets: tuple[str, ...], file: Path, provider: str | None, profile: 
         why = "; ".join(r.text for r in s.reasons)
         click.echo(f"{s.state:11} {s.label:28} {why}".rstrip())
     click.echo(f"{len(stale)} stale, {len(lines) - len(stale)} up to date")
+    if remote is not None:
+        echo_leases(project)
 
 
 @cli.command()

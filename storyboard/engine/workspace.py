@@ -21,6 +21,8 @@ from storyboard.paths import inside
 if TYPE_CHECKING:
     from storyboard.media import Ffmpeg
 
+LOCK_MEMO = "lock-memo.json"  # the lock as JSON, valid while the lock's text is unchanged
+
 
 class ReadThrough(Protocol):
     """A remote cache (storyboard.remote.Remote): put a verified copy of an object in the store."""
@@ -67,7 +69,7 @@ class Workspace:
     def lock(self) -> LockFile:
         """The lock, read (and, when damaged, reported and rewritten) on first use."""
         if self._lock is None:
-            self._lock = LockFile(self.lock_path)
+            self._lock = LockFile(self.lock_path, self.work / LOCK_MEMO)
             self._heal(self._lock)
         return self._lock
 

@@ -95,6 +95,7 @@ class Accepted:
     width: int
     height: int
     prompt: str
+    source: str = "txt2video"  # what made the result, as the SDK's asset `source` says
 
 
 @functools.cache
@@ -327,6 +328,8 @@ def validate(
     if resolution is None:
         resolution = f"{min(width, height)}p"
     prompt = body.get("prompt")
+    images = any(p.type in ("file", "inputs_array") and p.file_kind != "video"
+                 and _is_set(body, p.name) for p in model.parameters.values())  # fmt: skip
     return Accepted(
         model=model,
         cost=cost_for(model.id, seconds, resolution),
@@ -334,4 +337,6 @@ def validate(
         width=width,
         height=height,
         prompt=prompt if isinstance(prompt, str) else "",
+        source="video2video" if model.transforms_source else "img2video" if images
+        else "txt2video",
     )

@@ -73,14 +73,16 @@ class ScenarioClient(AssetCalls):
     @session
     async def list_jobs(self, created_after_iso: str, *, max_pages: int = 50
                         ) -> list[dict[str, Any]]:
-        """Custom jobs created after the given time, every page."""
+        """Custom jobs created after the given time, every page. `createdAfter` is refused with
+        a type filter (scenario-sdk's job_list_params), so the job type is filtered here."""
         out: list[dict[str, Any]] = []
-        params = {"types": "custom", "createdAfter": created_after_iso, "pageSize": "100"}
+        params = {"createdAfter": created_after_iso, "pageSize": "100"}
         for _ in range(max_pages):
             _, data = await self._api("GET", "/jobs", "listing recent jobs", params=params)
             jobs = data.get("jobs")
             if isinstance(jobs, list):
-                out.extend(j for j in jobs if isinstance(j, dict))
+                out.extend(j for j in jobs if isinstance(j, dict)
+                           and j.get("jobType", "custom") == "custom")
             token = data.get("nextPaginationToken")
             if not isinstance(token, str) or not token:
                 break
