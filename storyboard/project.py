@@ -182,9 +182,10 @@ class Project:
     def build(self, targets: list[str] | tuple[str, ...] = (), *, provider: str | None = None,
               jobs: int = 4, fail_fast: bool = False, max_cost: float | None = None,
               reporter: Reporter | None = None, provider_obj: Provider | None = None,
-              wait: bool = False, push: bool = False,
+              wait: bool = False, push: bool = False, burn_in: bool = False,
               progress: Callable[[Transfer], None] | None = None) -> BuildResult:
         """Run what the plan says, then render the cuts. Failures are in the result.
+        `burn_in` also writes a review copy of each cut built (see review/burnin.py).
 
         With a remote configured, outputs missing here are fetched from it before anything
         runs; `push` then uploads what this build made (the report is `result.pushed`).
@@ -214,6 +215,11 @@ class Project:
                                               fail_fast=fail_fast, max_cost=max_cost))
             result = BuildResult(summary.results, summary.elapsed, summary.interrupted,
                                  renders=self._renders(summary))
+            if burn_in:  # beside the cuts, which stay clean
+                from storyboard.review.burnin import review_copies
+
+                ok = {r.node for r in summary.results if r.status in ("done", "cached")}
+                result.renders += review_copies(self, ok)
             if push and remote is not None:
                 made = [r.output for r in summary.results if r.status == "done" and r.output]
                 result.pushed = push_objects(self.ws.store, remote, made, progress=progress)
