@@ -327,9 +327,8 @@ class Project:
             raise UsageError("no remote cache is configured: add `remote: URL` to "
                               f"{self.file.name}, set STORYBOARD_REMOTE, or pass --remote URL "
                               "(a folder or s3://bucket/prefix)")
-        from storyboard.settings import s3_from_env_file
-
-        return open_remote(url, self.ws.store.warn, s3_from_env_file(self.root))
+        from storyboard.settings import s3_from_env_file as s3_env
+        return open_remote(url, self.ws.store.warn, s3_env(self.root))
 
     def push(self, *, jobs: int = 8, force: bool = False,
              progress: Callable[[Transfer], None] | None = None) -> TransferReport:
