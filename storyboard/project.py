@@ -34,7 +34,6 @@ from storyboard.remote import Remote, Transfer, TransferReport, open_remote, res
 from storyboard.remote import pull as pull_objects
 from storyboard.remote import push as push_objects
 from storyboard.spec import SourceMap, Storyboard, read_all, suggest
-from storyboard.team import coordinator
 
 if TYPE_CHECKING:  # annotations only: their modules are imported by the methods using them
     # (asyncio, filelock, pydantic-settings, media and the runner cost every command that
@@ -240,6 +239,7 @@ class Project:
         from storyboard.engine.pricing import priced
         from storyboard.engine.runner import Engine
         from storyboard.settings import Settings
+        from storyboard.team import coordinator
 
         await prov.open()
         try:  # with a remote, the team's records come first: what they made is cached here
@@ -327,7 +327,8 @@ class Project:
             raise UsageError("no remote cache is configured: add `remote: URL` to "
                               f"{self.file.name}, set STORYBOARD_REMOTE, or pass --remote URL "
                               "(a folder or s3://bucket/prefix)")
-        return open_remote(url, warn=self.ws.store.warn)
+        from storyboard.settings import s3_from_env_file as s3_env
+        return open_remote(url, self.ws.store.warn, s3_env(self.root))
 
     def push(self, *, jobs: int = 8, force: bool = False,
              progress: Callable[[Transfer], None] | None = None) -> TransferReport:
