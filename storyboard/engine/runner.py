@@ -23,6 +23,7 @@ from pathlib import Path
 
 from storyboard.cache import Record
 from storyboard.engine.events import NodeResult, Reporter, Summary
+from storyboard.engine.paid import RateLimits, Submitter
 from storyboard.engine.status import Statuses
 from storyboard.engine.workspace import Workspace
 from storyboard.errors import (
@@ -32,8 +33,6 @@ from storyboard.errors import (
     NodeFailed,
     NodeRefused,
     ProviderError,
-    RateLimited,
-    Rejected,
     StoreError,
     StoryboardError,
 )
@@ -50,6 +49,7 @@ class Engine:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], str] = lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        rate_limits: RateLimits | None = None,
     ) -> None:
         self.ws = ws
         self.graph = graph
@@ -71,14 +71,15 @@ class Engine:
         self.results: dict[str, NodeResult] = {}
         self.digests: dict[str, str] = {}
         self._stop = False
-        self._owned: set[str] | None = None  # job ids some node owns (see `_owned_jobs`)
+        # Paid submissions: journaled, recovered after an ambiguous failure, bounded 429 waits.
+        self.submitter = Submitter(ws, provider, self.reporter, sleep=sleep,
+                                   limits=rate_limits or RateLimits(), budget=self._commit_budget)
 
     # -- entry ------------------------------------------------------------------------------
     async def run(self, order: list[str]) -> Summary:
         start = self.clock()
         self.model_slots = asyncio.Semaphore(self.jobs)
         self.local_slots = asyncio.Semaphore(self.local_jobs)
-        self._owned_mutex = asyncio.Lock()
         self.finished: dict[str, asyncio.Event] = {n: asyncio.Event() for n in order}
         summary = Summary()
         tasks = [asyncio.create_task(self._node(n), name=f"node {n}") for n in order]
@@ -217,7 +218,8 @@ class Engine:
             self.reporter.node_started(node.id, node.label, node.kind,
                                        "submitting" if p.paid else "rendering")
             try:
-                job = await self._submit(request) if p.paid else await p.submit(request)
+                job = await self.submitter.submit(request) if p.paid else \
+                    await p.submit(request)
             finally:
                 self._report_notices()
             try:
@@ -253,46 +255,6 @@ class Engine:
                     self.ws.journal.done(entry, digest)
             return digest, fetched.cost, job
 
-    async def _submit(self, request: Request) -> str:
-        """Submit a paid job exactly once, resuming or reconciling what the journal knows."""
-        j = self.ws.journal
-        key = request.key
-        entry = j.get(key)
-        if entry is not None and entry.job:
-            self.reporter.warning(f"{request.node.label}: resuming job {entry.job} from an "
-                                  "earlier build (not submitting again)")
-            return entry.job
-        owned = await self._owned_jobs()
-        if entry is not None and entry.state == "intent":
-            found = await self.provider.find_job(request, entry.created,
-                                                 exclude=frozenset(owned))
-            if found:
-                self.reporter.warning(f"{request.node.label}: an earlier build was "
-                                      f"interrupted mid-submission; found its job {found} "
-                                      "on the server and resumed it")
-                j.submitted(entry, found)
-                owned.add(found)
-                return found
-            self.reporter.warning(f"{request.node.label}: an earlier submission did not "
-                                  "reach the server; submitting now")
-        await self._commit_budget(request)
-        entry = j.intent(key, request.node.id, self.provider.name)
-        while True:
-            try:
-                job = await self.provider.submit(request)
-                break
-            except RateLimited as exc:
-                # Certainly not accepted: wait as asked and try again, this is not a failure.
-                self.reporter.job_progress(request.node.id, request.node.label,
-                                           "waiting for a free job slot", None)
-                await self.sleep(exc.retry_after)
-            except (Rejected, JobFailed):
-                j.forget(key)  # refused or failed at once: no job exists, nothing to reconcile
-                raise
-        j.submitted(entry, job)
-        owned.add(job)
-        return job
-
     async def _commit_budget(self, request: Request) -> None:
         """Refuse a submission that would take this build past --max-cost."""
         if self.max_cost is None:
@@ -308,25 +270,6 @@ class Engine:
                     f"credits and the build has committed {self.committed:g} already; nothing "
                     "was submitted (raise --max-cost to go on)")
             self.committed += estimate
-
-    async def _owned_jobs(self) -> set[str]:
-        """Job ids that other nodes or takes already own (journal, run index, lock and its
-        history), read once per build and kept up to date: recovering a lost submission must
-        never adopt one. The provider is told too (`claim`), for its recovery inside `submit`."""
-        async with self._owned_mutex:
-            if self._owned is None:
-                ws = self.ws
-
-                def read() -> set[str]:
-                    jobs = {e.job for e in ws.journal.entries() if e.job}
-                    jobs |= {r.job for r in ws.index.all() if r.job}
-                    jobs |= {r.job for r in ws.lock.nodes.values() if r.job}
-                    jobs |= {r.job for h in ws.lock.history.values() for r in h if r.job}
-                    return jobs
-
-                self._owned = await asyncio.to_thread(read)
-                self.provider.claim(self._owned)
-            return self._owned
 
     def _report_notices(self) -> None:
         """Pass on what the provider wants the user to hear (e.g. a job recovered after its
