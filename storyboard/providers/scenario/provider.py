@@ -270,10 +270,12 @@ class ScenarioProvider(BaseProvider):
         body = await self.inputs.body(request, upload=False)
         if body is None:
             return Lookup()  # an input was never uploaded, so neither was the submission
-        server = parse_time(intent.server_time)
-        since = server or parse_time(created_iso) or self.clock()
-        # Without the server's time (an entry from an older build) our clock may be off.
-        margin = SERVER_MARGIN if server else FIND_MARGIN
+        since = parse_time(intent.server_time)
+        # An entry from an older build has only our clock's time: it is moved to the server's
+        # by today's offset, and looked for from further back.
+        margin = SERVER_MARGIN if since else FIND_MARGIN
+        if since is None:
+            since = self.client.as_server_time(parse_time(created_iso) or self.clock())
         listing = await self.client.list_jobs(iso(since - margin))
         found = match_job(listing.jobs, model_id, body, since, self._claimed)
         if found is not None:
@@ -283,7 +285,7 @@ class ScenarioProvider(BaseProvider):
         listed = listing.server_time or self.client.server_now()
         if listed is None:
             return Lookup(None, certain=False, wait=window)
-        left = (since + timedelta(seconds=window) + margin - listed).total_seconds()
+        left = (since + timedelta(seconds=window) + SERVER_MARGIN - listed).total_seconds()
         return Lookup(None, certain=left <= 0, wait=max(0.0, left))
 
     async def close(self) -> None:

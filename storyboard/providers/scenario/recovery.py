@@ -20,7 +20,7 @@ from storyboard.hashing import hash_text
 FIND_MARGIN = timedelta(minutes=2)
 # With the server's own time in the journal, only its rounding (Date headers are whole seconds)
 # and a spread between the service's machines remain.
-SERVER_MARGIN = timedelta(seconds=5)
+SERVER_MARGIN = timedelta(seconds=2)
 
 
 def match_job(jobs: list[dict[str, Any]], model_id: str, body: Mapping[str, Any],

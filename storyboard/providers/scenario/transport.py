@@ -193,6 +193,13 @@ class Transport:
         self._server_offset = when.timestamp() - self._clock()
         return when
 
+    def as_server_time(self, local: datetime) -> datetime:
+        """A time read on our clock, moved to the server's by the offset seen last (an upper
+        bound, as `server_now`)."""
+        if self._server_offset is None:
+            return local
+        return local + timedelta(seconds=self._server_offset + 1)
+
     def server_now(self) -> datetime | None:
         """The server's clock now, never earlier than it is (a Date header is rounded down by up
         to a second); None before any answer carried a Date. Our own clock may be minutes off:
