@@ -22,6 +22,7 @@ from storyboard.cache import Reason, Record
 from storyboard.cache.gc import DEFAULT_GRACE, GcReport, collect, named_objects
 from storyboard.cache.place import Placer
 from storyboard.engine import Engine, Plan, PlannedNode, Reporter, Statuses, Summary, Workspace
+from storyboard.engine.paid import RateLimits
 from storyboard.errors import BudgetError, BusyError, Problem, RemoteError, SpecError
 from storyboard.graph import Graph, graph_of, render_graph
 from storyboard.media import Ffmpeg
@@ -259,9 +260,10 @@ class Project:
                     f"the plan is estimated at {plan.estimate:g} credits, above --max-cost "
                     f"{max_cost:g}; nothing was submitted (raise --max-cost, or build fewer "
                     "targets)")
+            s = Settings.load(self.root)
             engine = Engine(self.ws, self.graph, prov, reporter, jobs=jobs, fail_fast=fail_fast,
-                            max_cost=max_cost if prov.paid else None, statuses=statuses,
-                            now=Settings.load(self.root).now)
+                            max_cost=max_cost if prov.paid else None, statuses=statuses, now=s.now,
+                            rate_limits=RateLimits(s.rate_limit_wait, s.rate_limit_total))
             stamp.clear(self.ws.work)
             return await engine.run(self._assets(targets) + [r.node for r in plan.nodes])
         finally:

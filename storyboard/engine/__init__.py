@@ -13,6 +13,7 @@ from storyboard.engine.events import (
     Summary,
 )
 from storyboard.engine.journal import Journal
+from storyboard.engine.paid import RateLimits
 from storyboard.engine.runner import Engine
 from storyboard.engine.status import NodeStatus, Statuses, node_request_key
 from storyboard.engine.workspace import Workspace
@@ -24,6 +25,7 @@ __all__ = [
     "NodeStatus",
     "Plan",
     "PlannedNode",
+    "RateLimits",
     "RecordingReporter",
     "Reporter",
     "Statuses",

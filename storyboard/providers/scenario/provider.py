@@ -32,6 +32,7 @@ from storyboard.providers.base import (
 )
 from storyboard.providers.scenario.client import ScenarioClient
 from storyboard.providers.scenario.inputs import Inputs, LoopLocks
+from storyboard.providers.scenario.polling import Poller
 from storyboard.providers.scenario.records import JsonMap, as_number, as_text
 from storyboard.providers.scenario.recovery import (
     FIND_MARGIN,
@@ -68,7 +69,10 @@ class ScenarioProvider(BaseProvider):
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.client = client
         self.ffmpeg = ffmpeg
-        self.poll_interval = poll_interval
+        # The engine polls again at once: each poll waits for the provider's next shared round
+        # (one job listing for every active job), whose pace grows to `poll_interval`.
+        self.poll_interval = 0.0
+        self.poller = Poller(client, poll_interval)
         self.job_deadline = job_deadline
         self.clock = clock
         self.estimates: JsonMap[float] = JsonMap(work / ESTIMATES_FILE, as_number)  # key -> cost
@@ -156,6 +160,9 @@ class ScenarioProvider(BaseProvider):
             prepared = self._prepared.pop(request.key)
         model_id, body = prepared
         job_id, cost = await self.client.submit(model_id, body)
+        when = self.client.server_now()
+        self.poller.seen({"jobId": job_id, "status": "pending",
+                          "createdAt": iso(when) if when else None})
         self._claimed.add(job_id)
         self._costs[job_id] = cost
         if request.key:
@@ -170,7 +177,7 @@ class ScenarioProvider(BaseProvider):
         polls the same job and never pays for the request again."""
         await self._ready()
         try:
-            job = await self.client.get_job(job_id)
+            job = await self.poller.status(job_id)
         except TransientError as exc:
             raise TransientError(f"{exc}; job {job_id} is kept: build again to resume polling "
                                  "it (it is not submitted again)") from exc
