@@ -26,8 +26,10 @@ from storyboard.testing import FakeScenario
 pytest_plugins = ["storyboard.testing.pytest_plugin"]
 pytestmark = pytest.mark.e2e
 
-HOLD = 1.5  # seconds the fake holds a submission before it creates the job
+HOLD = 4.0  # seconds the fake holds a submission before it creates the job: longer than a
+# restarted build takes to start and list the jobs, shorter than the request's window
 WINDOW = "3"  # STORYBOARD_HTTP_TIMEOUT: after it (by the server's clock) absence is certain
+HELD_WINDOW = "6"
 
 
 def paid_twice(fake: FakeScenario) -> int:
@@ -76,7 +78,7 @@ def test_kill_9_while_the_server_holds_the_submission_then_restart_at_once(
     with FakeScenario(latency=0.2, clip_dir=fake_scenario_clip_dir,
                       clock=lambda: time.time() - client_ahead) as fake:
         root = small_film(tmp_path, photo)
-        env = cli_env(fake, STORYBOARD_HTTP_TIMEOUT=WINDOW)
+        env = cli_env(fake, STORYBOARD_HTTP_TIMEOUT=HELD_WINDOW)
         assert run(storyboard(root, command="plan"), env).code == 0
         _kill_mid_submission(root, env, fake)
         r = run(storyboard(root), env)  # at once: the held job does not exist yet
@@ -115,8 +117,9 @@ def test_a_quota_429_fails_the_node_within_the_bound_and_a_later_build_completes
     r = run(storyboard(root), env)
     took = time.monotonic() - started
     assert r.code == 1, r
-    failures = r.failures()
-    error = failures["shot:first"]["error"]
+    (first,) = [e for e in r.of("done") if e.get("node") == "shot:first"]
+    assert first["status"] == "failed"
+    error = first["error"]
     assert "429" in error and "3600" in error and "STORYBOARD_RATE_LIMIT_WAIT" in error, error
     assert "build again after" in error and "without paying twice" in error, error
     assert took < 60, took  # not the hour the server asked for
