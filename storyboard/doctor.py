@@ -55,8 +55,29 @@ def check_ffmpeg() -> list[Check]:
             Check("ffprobe", "ok", f"{short[1]} ({ffprobe})")]
 
 
+def check_settings(root: Path) -> list[Check]:
+    """Where each setting storyboard reads came from: a cloned project's .env is not the
+    user's environment, and people need to see which one a build will use."""
+    try:
+        settings = Settings.load(root)
+    except StoryboardError as exc:
+        return [Check("settings", "fail", str(exc), "fix or delete the line it names")]
+    shown = []
+    for name, source in settings.sources.items():
+        if source == "default" and name != "SCENARIO_BASE_URL":
+            continue
+        # Only the base URL is shown: a secret never is, and for the rest where it came
+        # from is what matters.
+        value = settings.scenario_base_url if name == "SCENARIO_BASE_URL" else "set"
+        shown.append(f"{name} {value} ({source})")
+    return [Check("settings", "info", "; ".join(shown))]
+
+
 def check_credentials(root: Path) -> list[Check]:
-    settings = Settings.load(root)
+    try:
+        settings = Settings.load(root)
+    except StoryboardError as exc:
+        return [Check("scenario credentials", "fail", str(exc), "fix the setting it names")]
     if settings.scenario_api_key is None or settings.scenario_api_secret is None:
         return [Check("scenario credentials", "info", "not set (only needed for "
                       "--provider scenario)", "set SCENARIO_API_KEY and SCENARIO_API_SECRET, "
@@ -65,7 +86,11 @@ def check_credentials(root: Path) -> list[Check]:
         from storyboard.providers.scenario.client import ScenarioClient
     except ImportError:  # pragma: no cover - the provider ships with the package
         return [Check("scenario credentials", "fail", "the scenario provider is missing")]
-    key, secret = settings.credentials()
+    try:
+        key, secret = settings.credentials()  # refused before any connection when unsafe
+    except StoryboardError as exc:
+        return [Check("scenario credentials", "fail", str(exc),
+                      "set SCENARIO_BASE_URL yourself, or remove it from the project's .env")]
 
     async def probe() -> None:
         client = ScenarioClient(settings.scenario_base_url, key, secret)
@@ -103,7 +128,10 @@ def check_disk(root: Path) -> list[Check]:
 
 
 def check_remote(root: Path, remote: str | None) -> list[Check]:
-    url = remote or Settings.load(root).remote
+    try:
+        url = remote or Settings.load(root).remote
+    except StoryboardError:
+        url = remote  # the settings check says what is wrong with them
     if not url:
         return [Check("remote cache", "info", "none configured (remote: in the file or "
                       "STORYBOARD_REMOTE)")]
@@ -120,5 +148,5 @@ def check_remote(root: Path, remote: str | None) -> list[Check]:
 
 
 def run_checks(root: Path, remote: str | None = None) -> list[Check]:
-    return [*check_ffmpeg(), *check_credentials(root), *check_disk(root),
+    return [*check_ffmpeg(), *check_settings(root), *check_credentials(root), *check_disk(root),
             *check_remote(root, remote)]

@@ -7,18 +7,23 @@ runs, but it never touches media; this probes each video, image and audio asset 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from storyboard.cache import StatCache
 from storyboard.errors import MediaError, Problem, SpecError
 from storyboard.graph import AssetFacts, media_kind_of
-from storyboard.media import Ffmpeg
 from storyboard.spec import SourceMap, Storyboard
+
+if TYPE_CHECKING:
+    from storyboard.media import Ffmpeg
 
 
 def probe_assets(board: Storyboard, smap: SourceMap, root: Path, stat: StatCache,
-                 ffmpeg: Ffmpeg) -> dict[str, AssetFacts]:
-    """Probe video and audio assets (cached by content digest) so limits can be checked."""
+                 ffmpeg: Callable[[], Ffmpeg]) -> dict[str, AssetFacts]:
+    """Probe video and audio assets (cached by content digest) so limits can be checked;
+    `ffmpeg` is asked for only when a file is new (media/ is not even imported otherwise)."""
     facts: dict[str, AssetFacts] = {}
     problems: list[Problem] = []
     for name, rel in board.assets.items():
@@ -35,7 +40,7 @@ def probe_assets(board: Storyboard, smap: SourceMap, root: Path, stat: StatCache
         cached = stat.facts.get(digest)
         if cached is None:
             try:
-                info = ffmpeg.probe(path)
+                info = ffmpeg().probe(path)
             except MediaError as exc:
                 first = str(exc).splitlines()[0]
                 problems.append(smap.problem(

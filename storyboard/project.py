@@ -9,39 +9,45 @@ opened once and closed once.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import filelock
-
 from storyboard import stamp
-from storyboard.cache import Reason, Record
-from storyboard.cache.gc import DEFAULT_GRACE, GcReport, collect, named_objects
-from storyboard.cache.place import Placer
-from storyboard.engine import Engine, Plan, PlannedNode, Reporter, Statuses, Summary, Workspace
-from storyboard.engine.paid import RateLimits
-from storyboard.errors import BudgetError, BusyError, Problem, RemoteError, SpecError
+from storyboard.cache.gc import DEFAULT_GRACE
+from storyboard.engine.events import Plan, PlannedNode, Reporter, Summary
+from storyboard.engine.status import Statuses
+from storyboard.engine.workspace import Workspace
+from storyboard.errors import (
+    BudgetError,
+    BusyError,
+    Problem,
+    SpecError,
+    UsageError,
+)
 from storyboard.graph import Graph, graph_of, render_graph
-from storyboard.media import Ffmpeg
 from storyboard.probe import probe_assets
-from storyboard.providers.base import InputFile, Provider, Request
+from storyboard.providers.base import Provider
 from storyboard.providers.choose import BUILTIN_NAMES, make_provider
 from storyboard.remote import Remote, Transfer, TransferReport, open_remote, resolve_url
 from storyboard.remote import pull as pull_objects
 from storyboard.remote import push as push_objects
-from storyboard.settings import Settings
 from storyboard.spec import SourceMap, Storyboard, read_all, suggest
+from storyboard.team import coordinator
 
 if TYPE_CHECKING:  # annotations only: their modules are imported by the methods using them
+    # (asyncio, filelock, pydantic-settings, media and the runner cost every command that
+    # does not run anything: validate, plan without prices, status, why, graph)
+    from storyboard.cache import Reason, Record
+    from storyboard.cache.gc import GcReport
+    from storyboard.cache.place import Placer
     from storyboard.export import ExportResult
     from storyboard.history import ShotTakes
+    from storyboard.media import Ffmpeg
     from storyboard.review import ReviewResult
 
 LOCK_NAME = "storyboard.lock"
-PRICING_SLOTS = 8  # dry runs at a time: independent reads, a few at once keep planning short
 
 
 @dataclass(frozen=True)
@@ -84,7 +90,7 @@ class Project:
         board = parsed.usable()
         root = path.parent if str(path.parent) else Path(".")
         ws = Workspace.open(root, root / LOCK_NAME, ffmpeg, warn)
-        facts = probe_assets(board, parsed.smap, root, ws.stat, ws.ffmpeg)
+        facts = probe_assets(board, parsed.smap, root, ws.stat, lambda: ws.ffmpeg)
         graph = graph_of(parsed, root, profile=profile, facts=facts)
         return cls(path, board, parsed.smap, graph, ws, profile, remote)
 
@@ -142,8 +148,13 @@ class Project:
         if not estimate or not any(r.status != "cached" and r.estimate is None
                                    for r in plan.nodes):
             return plan
+        import asyncio
+
+        from storyboard.engine.pricing import priced
+
         prov = made or self.make_provider(choice)
-        return asyncio.run(self._priced(plan, prov, digests, own=provider_obj is None))
+        return asyncio.run(priced(plan, prov, self.graph, self.root, self.ws.store, digests,
+                                  own=provider_obj is None))
 
     def _plan(self, targets: list[str] | tuple[str, ...], choice: str, statuses: Statuses
               ) -> tuple[Plan, dict[str, str]]:
@@ -168,38 +179,6 @@ class Project:
         self.ws.stat.save()
         return Plan(tuple(rows), choice), digests
 
-    async def _priced(self, plan: Plan, prov: Provider, digests: dict[str, str], *,
-                      own: bool = False) -> Plan:
-        """The plan with each unpriced node to run priced by a dry run (`own`: open and close
-        the provider around it)."""
-        if own:
-            await prov.open()
-        slots = asyncio.Semaphore(PRICING_SLOTS)
-
-        async def price(row: PlannedNode) -> PlannedNode:
-            if row.status == "cached" or row.estimate is not None:
-                return row
-            node = self.graph.nodes[row.node]
-            inputs = {i: InputFile(i, self._input_path(i, digests), digests.get(i, ""),
-                                   self.graph.nodes[i].media or "video")
-                      for i in node.inputs}
-            async with slots:
-                cost = await prov.estimate(Request(node, row.key or "", node.body, inputs))
-            return replace(row, estimate=cost)
-
-        try:
-            rows = await asyncio.gather(*(price(r) for r in plan.nodes))
-        finally:
-            if own:
-                await prov.close()
-        return Plan(tuple(rows), plan.provider)
-
-    def _input_path(self, node_id: str, digests: dict[str, str]) -> Path:
-        n = self.graph.nodes[node_id]
-        if n.kind == "asset" and n.path:
-            return self.root / n.path
-        return self.ws.store.path(digests[node_id]) if node_id in digests else Path()
-
     # -- build ------------------------------------------------------------------------------
     def build(self, targets: list[str] | tuple[str, ...] = (), *, provider: str | None = None,
               jobs: int = 4, fail_fast: bool = False, max_cost: float | None = None,
@@ -211,6 +190,10 @@ class Project:
         With a remote configured, outputs missing here are fetched from it before anything
         runs; `push` then uploads what this build made (the report is `result.pushed`).
         """
+        import asyncio
+
+        import filelock
+
         reporter = reporter or Reporter()
         remote = self.open_remote() if push or self.remote_url() else None
         if remote is not None:
@@ -248,21 +231,27 @@ class Project:
                      reporter: Reporter, *, jobs: int, fail_fast: bool,
                      max_cost: float | None) -> Summary:
         """Plan, price, check the budget and run, in one event loop with the provider open."""
+        from storyboard.engine.paid import RateLimits
+        from storyboard.engine.pricing import priced
+        from storyboard.engine.runner import Engine
+        from storyboard.settings import Settings
+
         await prov.open()
-        try:
+        try:  # with a remote, the team's records come first: what they made is cached here
+            team = coordinator(self.ws.remote, self.ws.store, self.ws.index, prov, reporter)
             statuses = Statuses(self.graph, self.ws, prov.name)
             plan, digests = self._plan(targets, choice, statuses)
             if prov.paid:
-                plan = await self._priced(plan, prov, digests)
+                plan = await priced(plan, prov, self.graph, self.root, self.ws.store, digests)
             reporter.plan(plan)
             if max_cost is not None and plan.estimate > max_cost:
-                raise BudgetError(
-                    f"the plan is estimated at {plan.estimate:g} credits, above --max-cost "
-                    f"{max_cost:g}; nothing was submitted (raise --max-cost, or build fewer "
-                    "targets)")
+                raise BudgetError(f"the plan is estimated at {plan.estimate:g} credits, above "
+                                  f"--max-cost {max_cost:g}; nothing was submitted (raise "
+                                  "--max-cost, or build fewer targets)")
             s = Settings.load(self.root)
             engine = Engine(self.ws, self.graph, prov, reporter, jobs=jobs, fail_fast=fail_fast,
-                            max_cost=max_cost if prov.paid else None, statuses=statuses, now=s.now,
+                            max_cost=max_cost if prov.paid else None, statuses=statuses,
+                            now=s.now, coordinator=team,
                             rate_limits=RateLimits(s.rate_limit_wait, s.rate_limit_total))
             stamp.clear(self.ws.work)
             return await engine.run(self._assets(targets) + [r.node for r in plan.nodes])
@@ -324,13 +313,15 @@ class Project:
     # -- remote cache, gc -------------------------------------------------------------------
     def remote_url(self) -> str | None:
         """--remote, else STORYBOARD_REMOTE, else `remote:` in the file (None: no remote)."""
+        from storyboard.settings import Settings
+
         return resolve_url(self._remote_flag, Settings.load(self.root).remote,
                            self.board.remote, self.root)
 
     def open_remote(self) -> Remote:
         url = self.remote_url()
         if url is None:
-            raise RemoteError("no remote cache is configured: add `remote: URL` to "
+            raise UsageError("no remote cache is configured: add `remote: URL` to "
                               f"{self.file.name}, set STORYBOARD_REMOTE, or pass --remote URL "
                               "(a folder or s3://bucket/prefix)")
         return open_remote(url, warn=self.ws.store.warn)
@@ -349,6 +340,8 @@ class Project:
 
     def gc(self, *, dry_run: bool = False, grace: float = DEFAULT_GRACE) -> GcReport:
         """Remove (with `dry_run` only list) cache objects nothing names and orphan temps."""
+        from storyboard.cache.gc import collect, named_objects
+
         ws = self.ws
         journal = (e.output for e in ws.journal.entries() if e.output)
         named = named_objects(ws.lock, ws.index, journal)
@@ -394,6 +387,8 @@ class Project:
 
     def placer(self, folder: Path) -> Placer:
         """Places cache objects and files under `folder`, beside a hand-off file."""
+        from storyboard.cache.place import Placer
+
         return Placer(self.ws.store, folder)
 
     def work_dir(self, name: str = "") -> Path:

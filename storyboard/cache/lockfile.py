@@ -16,13 +16,14 @@ import os
 import re
 import shutil
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from storyboard.errors import StoreError, UnsafePath
+from storyboard.cache import lockmemo
+from storyboard.errors import LockError, StoreError, UnsafePath
 from storyboard.paths import is_digest, read_bounded
 
 LOCK_SCHEMA = 1
@@ -82,6 +83,9 @@ class Record:
         return cls(**known)
 
 
+_RECORD_FIELDS = tuple(Record.__dataclass_fields__)
+
+
 def _short(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
@@ -102,6 +106,7 @@ class _Nodes(dict[str, Record]):
         self._lock.forget(node_id, rec.key)  # the current key is not also history
         super().__setitem__(node_id, rec)
         self._lock._keys[rec.key] = rec
+        self._lock._dirty = self._lock._dirty or old != rec
 
 
 class LockFile:
@@ -111,26 +116,39 @@ class LockFile:
     could be read (`salvage`). Only conflict markers from a git merge stay an error: taking a
     side (or the merge driver) loses nothing, rebuilding would."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, memo: Path | None = None) -> None:
         self.path = path
+        self.memo = memo  # where the JSON memo of the lock goes (lockmemo.py); None: no memo
         self.nodes: dict[str, Record] = _Nodes(self)
         self.history: dict[str, list[Record]] = {}
         self.damage: list[str] = []  # "storyboard.lock:12: node 'x': ..." for each dropped part
-        self._blocks: dict[tuple[str, str], tuple[str, str]] = {}  # render memo
+        self._blocks: dict[tuple[str, str], tuple[Any, str]] = {}  # render memo: value, text
         self._keys: dict[str, Record] = {}  # key -> record: `find` costs the same at any size
         self._text = ""
+        self._dirty = False  # changed since read: only then does `save` render and write
+        self._read_whole = False  # read from the file without damage
+        self._read(path)
+        self._dirty = False
+
+    def _read(self, path: Path) -> None:
         try:
             raw = read_bounded(path, MAX_LOCK_BYTES) if path.exists() else None
         except (OSError, UnsafePath) as exc:
-            raise StoreError(f"{path} cannot be read ({getattr(exc, 'strerror', None) or exc}); "
+            raise LockError(f"{path} cannot be read ({getattr(exc, 'strerror', None) or exc}); "
                              "restore it from git or delete it") from None
         if raw is None:
             return
         text = raw.decode("utf-8", "replace")
         if any(line.startswith(("<<<<<<< ", ">>>>>>> ")) for line in text.splitlines()):
-            raise StoreError(f"{path} has git conflict markers; take one side (git checkout "
+            raise LockError(f"{path} has git conflict markers; take one side (git checkout "
                              "--theirs -- storyboard.lock) and build, and set up the merge driver "
                              "(README: storyboard.lock in git)")
+        hit = lockmemo.read(self.memo, text) if self.memo is not None else None
+        if hit is not None:
+            self._seed(hit[0], hit[1], text)
+            self._load(hit[0], text)
+            self._read_whole = not self.damage
+            return
         try:
             data = yaml.load(text, Loader=_LOADER) or {}
         except yaml.YAMLError as exc:
@@ -140,13 +158,30 @@ class LockFile:
             return
         schema = data.get("schema") if isinstance(data, dict) else None
         if isinstance(schema, int) and schema != LOCK_SCHEMA:  # another release's: keep it
-            raise StoreError(f"{path} is not a storyboard lock of schema {LOCK_SCHEMA} (it says "
-                             f"schema {schema}); use the storyboard release that wrote it, or "
-                             "restore it from git")
+            raise LockError(f"{path} is not a storyboard lock of schema {LOCK_SCHEMA} (it says "
+                            f"schema {schema}); use the storyboard release that wrote it, or "
+                            "restore it from git")
         if not isinstance(data, dict) or schema != LOCK_SCHEMA:
             self.damage.append(f"{path}:1: not a storyboard lock of schema {LOCK_SCHEMA}")
             return
         self._load(data, text)
+        self._read_whole = not self.damage
+        if self.memo is not None and self._read_whole:
+            rendered, data, spans = self._render()  # seeds the render memo as well
+            if rendered == text:  # exactly what storyboard writes: remember it as JSON
+                lockmemo.write(self.memo, text, data, spans)
+
+    def _seed(self, data: dict[str, Any], spans: lockmemo.Spans, text: str) -> None:
+        """The render memo from the memo file: each block as it stands in `text`."""
+        for section, part in (("n", "nodes"), ("h", "history")):
+            values, found = data.get(part), spans.get(section)
+            if not isinstance(values, dict) or not isinstance(found, dict):
+                continue
+            for node_id, span in found.items():
+                block = text[span[0]:span[1]] if isinstance(span, list) and len(span) == 2 \
+                    and all(isinstance(i, int) for i in span) else ""
+                if node_id in values and block.startswith(f"  {node_id}:"):
+                    self._blocks[(section, node_id)] = (values[node_id], block)
 
     def _load(self, data: dict[str, Any], text: str) -> None:
         self._text = text
@@ -163,9 +198,9 @@ class LockFile:
         for node_id, entries in (history.items() if isinstance(history, dict) else ()):
             current = self.nodes.get(str(node_id))
             for entry in entries if isinstance(entries, list) else [entries]:
-                if isinstance(entry, dict):
-                    entry.setdefault("provider", current.provider if current else "")
-                    entry.setdefault("kind", current.kind if current else "")
+                if isinstance(entry, dict):  # a copy: the render memo holds the read data
+                    entry = {"provider": current.provider if current else "",
+                             "kind": current.kind if current else "", **entry}
                 try:
                     self.remember(str(node_id), Record.from_dict(entry))
                 except (ValueError, TypeError) as exc:
@@ -210,6 +245,7 @@ class LockFile:
         entries.append(kept)
         entries.sort(key=lambda r: (r.time, r.key))  # oldest first, as in the file
         self.history[node_id] = entries[-HISTORY_CAP:]
+        self._dirty = True
         self._keys.setdefault(rec.key, kept)
         for dropped in entries[:-HISTORY_CAP]:
             if self._scan(dropped.key) is None:  # rare: a node past its history cap
@@ -226,8 +262,10 @@ class LockFile:
         return None
 
     def forget(self, node_id: str, key: str) -> None:
-        if node_id in self.history:
-            self.history[node_id] = [r for r in self.history[node_id] if r.key != key]
+        entries = self.history.get(node_id)
+        if entries and any(r.key == key for r in entries):
+            self.history[node_id] = [r for r in entries if r.key != key]
+            self._dirty = True
 
     def _history_of(self, node_id: str) -> list[Record]:
         current = self.nodes.get(node_id)
@@ -237,36 +275,57 @@ class LockFile:
 
     # -- writing ----------------------------------------------------------------------------
     def render(self) -> str:
+        return self._render()[0]
+
+    def _render(self) -> tuple[str, dict[str, Any], lockmemo.Spans]:
+        """The text, the data it holds (what reading it gives) and where each block lies."""
         parts = [f"schema: {LOCK_SCHEMA}\n"]
         parts.append("\nnodes:\n" if self.nodes else "\nnodes: {}\n")
+        size = len(parts[0]) + len(parts[1])
+        nodes: dict[str, Any] = {}
+        history: dict[str, Any] = {}
+        spans: lockmemo.Spans = {"n": {}, "h": {}}
         for node_id in sorted(self.nodes):
-            parts.append("\n" + self._block("n", node_id, _clean(asdict(self.nodes[node_id]))))
+            value = nodes[node_id] = _clean(_as_dict(self.nodes[node_id]))
+            block = self._block("n", node_id, value)
+            spans["n"][node_id] = [size + 1, size + 1 + len(block)]
+            parts.append("\n" + block)
+            size += 1 + len(block)
         ids = sorted(set(self.nodes) | {i for i, h in self.history.items() if h})
         parts.append("\nhistory:\n" if ids else "\nhistory: {}\n")
+        size += len(parts[-1])
         for node_id in ids:
             # Every node has an entry, `[]` when empty: a branch that gives a node its first
             # history entry edits that line instead of inserting where another branch might.
-            entries = [_clean({k: getattr(r, k) for k in HISTORY_FIELDS})
-                       for r in self._history_of(node_id)]
-            parts.append("\n" + self._block("h", node_id, entries))
-        return "".join(parts)
+            entries = history[node_id] = [
+                _clean({k: getattr(r, k) for k in HISTORY_FIELDS})
+                for r in self._history_of(node_id)]
+            block = self._block("h", node_id, entries)
+            spans["h"][node_id] = [size + 1, size + 1 + len(block)]
+            parts.append("\n" + block)
+            size += 1 + len(block)
+        data = {"schema": LOCK_SCHEMA, "nodes": nodes, "history": history}
+        return "".join(parts), data, spans
 
     def _block(self, section: str, node_id: str, value: Any) -> str:
-        sig = json.dumps(value, sort_keys=True)
         memo = self._blocks.get((section, node_id))
-        if memo is not None and memo[0] == sig:
+        if memo is not None and memo[0] == value:
             return memo[1]
+        sig = json.dumps(value, sort_keys=True)
         slow = _DIFFERS.search(sig) or _DIFFERS.search(json.dumps(node_id))
         text = yaml.dump({node_id: value}, Dumper=yaml.SafeDumper if slow else _FAST_DUMPER,
                          sort_keys=True, allow_unicode=True, default_flow_style=False,
                          width=1 << 30)
         text = "".join("  " + line for line in text.splitlines(keepends=True))
-        self._blocks[(section, node_id)] = (sig, text)
+        self._blocks[(section, node_id)] = (value, text)
         return text
 
     def save(self) -> None:
-        text = self.render()
+        if not self._dirty and self._read_whole and self.path.is_file():
+            return  # the same facts as read: the same bytes, nothing to render
+        text, data, spans = self._render()
         if self.path.is_file() and self.path.read_text("utf-8") == text:
+            self._remember(text, data, spans)
             return
         tmp = self.path.with_name(f".{self.path.name}.tmp{os.getpid()}")
         try:
@@ -279,6 +338,18 @@ class LockFile:
             tmp.unlink(missing_ok=True)
             raise StoreError(f"cannot write {self.path}: {exc.strerror}; the previous lock is "
                              "intact") from None
+        self._remember(text, data, spans)
+
+    def _remember(self, text: str, data: dict[str, Any], spans: lockmemo.Spans) -> None:
+        """The file now holds exactly `text`: unchanged until the next change, and memoised."""
+        self._dirty, self._read_whole = False, True
+        if self.memo is not None:
+            lockmemo.write(self.memo, text, data, spans)
+
+
+def _as_dict(rec: Record) -> dict[str, Any]:
+    """A record's fields, shallow: `asdict` deep-copies every value, 5,000 times per lock."""
+    return {k: getattr(rec, k) for k in _RECORD_FIELDS}
 
 
 def _clean(d: dict[str, Any]) -> dict[str, Any]:

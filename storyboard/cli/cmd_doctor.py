@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from storyboard.cli.options import FILE_OPTION, JSON_OPTION
-from storyboard.doctor import run_checks
 
 MARK = {"ok": "ok  ", "warn": "warn", "fail": "FAIL", "info": "info"}
 
@@ -19,6 +18,8 @@ MARK = {"ok": "ok  ", "warn": "warn", "fail": "FAIL", "info": "info"}
 @JSON_OPTION
 def doctor(file: Path, remote: str | None, as_json: bool) -> None:
     """Check ffmpeg, credentials, cache, disk space and the remote; each line ok or a fix."""
+    from storyboard.doctor import run_checks  # settings, media, asyncio: doctor's alone
+
     root = file if file.is_dir() else file.parent
     checks = run_checks(root, remote)
     if as_json:

@@ -10,12 +10,54 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from storyboard.cli.common import echo_json, load_project
-from storyboard.cli.options import FILE_OPTION, JSON_OPTION, REMOTE_OPTION, TRANSFER_JOBS_OPTION
+from storyboard.cli.options import (
+    FILE_OPTION,
+    JSON_OPTION,
+    LEASES_OPTION,
+    REMOTE_OPTION,
+    TRANSFER_JOBS_OPTION,
+)
 from storyboard.remote import Transfer, TransferReport
+
+if TYPE_CHECKING:  # annotations only: `status --remote` and `gc` import them when used
+    from storyboard.project import Project
+    from storyboard.team import LeaseView
+
+
+def _age(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else \
+        f"{s // 60}m{s % 60:02d}s" if s >= 60 else f"{s}s"
+
+
+def _lease_row(v: LeaseView) -> dict[str, object]:
+    return {"node": v.node, "key": v.key, "holder": v.holder, "job": v.job,
+            "age": round(v.age, 1), "held": round(v.held, 1), "gone": v.gone,
+            "published": v.published}
+
+
+def lease_rows(project: Project) -> list[dict[str, object]]:
+    from storyboard.team import leases_on
+
+    return [_lease_row(v) for v in leases_on(project.open_remote())]
+
+
+def echo_leases(project: Project) -> None:
+    """`status --remote`: one line per lease: node, holder, age, job."""
+    from storyboard.team import leases_on
+
+    remote = project.open_remote()
+    views = leases_on(remote)
+    click.echo(f"{len(views)} leases on {remote.url}" + (":" if views else ""))
+    for v in views:
+        state = "gone" if v.gone else "live"
+        click.echo(f"  {v.node:28} {state} {v.holder}, held {_age(v.held)}, heartbeat "
+                   f"{_age(v.age)} ago, job {v.job or '(not sent yet)'}")
 
 
 def _size(n: float) -> str:
@@ -131,17 +173,29 @@ def retake(shot: str, file: Path, take: int | None) -> None:
 @click.option("--dry-run", is_flag=True, help="List what would be removed; remove nothing.")
 @click.option("--grace", type=click.FloatRange(0, None), default=None, metavar="SECONDS",
               help="Keep unnamed files younger than this (default 600: a build may be running).")
+@LEASES_OPTION
 @JSON_OPTION
-def gc(file: Path, dry_run: bool, grace: float | None, as_json: bool) -> None:
-    """Remove cache objects that no lock, take, run record or journal entry names."""
-    project = load_project(file)
+def gc(file: Path, dry_run: bool, grace: float | None, remote: str | None, as_json: bool
+       ) -> None:
+    """Remove cache objects that no lock, take, run record or journal entry names.
+
+    With --remote (or a remote configured), also the leases there whose holders are gone."""
+    project = load_project(file, remote=remote or None)
     r = project.gc(dry_run=dry_run) if grace is None else project.gc(dry_run=dry_run, grace=grace)
+    cleared: tuple[list[LeaseView], list[LeaseView]] = ([], [])
+    if remote is not None or project.remote_url() is not None:
+        from storyboard.team import clear_gone
+
+        cleared = clear_gone(project.open_remote(), dry_run=dry_run)
     if as_json:
         echo_json({
             "dry_run": r.dry_run, "kept": r.kept, "recent": r.recent, "freed": r.freed,
             "objects": [{"object": d, "size": s} for d, s in r.objects],
-            "temps": [{"path": p, "size": s} for p, s in r.temps]}, indent=None)
+            "temps": [{"path": p, "size": s} for p, s in r.temps],
+            "leases": [_lease_row(v) for v in cleared[0]],
+            "leases_kept": [_lease_row(v) for v in cleared[1]]}, indent=None)
         return
+    _echo_cleared(*cleared, dry_run)
     verb = "would remove" if dry_run else "removed"
     for d, s in r.objects:
         click.echo(f"{verb} object {d}  {_size(s)}")
@@ -151,6 +205,15 @@ def gc(file: Path, dry_run: bool, grace: float | None, as_json: bool) -> None:
                f"({_size(r.freed)}); kept {r.kept} named objects"
                + (f" and {r.recent} recent unnamed ones (--grace 0 to include them)"
                   if r.recent else ""))
+
+
+def _echo_cleared(removed: list[LeaseView], kept: list[LeaseView], dry_run: bool) -> None:
+    verb = "would remove" if dry_run else "removed"
+    for v in removed:
+        click.echo(f"{verb} lease of {v.node} (holder {v.holder} is gone)")
+    for v in kept:
+        click.echo(f"kept lease of {v.node}: its holder {v.holder} is gone, but its job "
+                   f"{v.job} was never shared; the next build of it adopts that job")
 
 
 @click.command("merge-lock")

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from storyboard.errors import Problem
-from storyboard.project import Project
+
+if TYPE_CHECKING:
+    from storyboard.project import Project
 
 
 def load_project(file: Path, profile: str | None = None, remote: str | None = None) -> Project:
+    from storyboard.project import Project  # not for --help, init, models, doctor
+
     return Project.load(file, profile=profile, remote=remote,
                         warn=lambda m: click.echo(f"warning: {m}", err=True))
 

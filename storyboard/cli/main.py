@@ -24,12 +24,19 @@ from storyboard.cli.options import (
     FILE_OPTION,
     JSON_MODE,
     JSON_OPTION,
+    LEASES_OPTION,
     PROFILE_OPTION,
     PROVIDER_OPTION,
     build_options,
     target_options,
 )
-from storyboard.cli.reporters import JsonReporter, LiveReporter, PlainReporter, summary_text
+from storyboard.cli.reporters import (
+    JsonReporter,
+    LiveReporter,
+    PlainReporter,
+    plan_counts,
+    summary_text,
+)
 from storyboard.engine import Plan, Reporter
 from storyboard.errors import SpecError, StoryboardError
 
@@ -90,11 +97,17 @@ def cli(debug: bool) -> None:
 @cli.command()
 @click.argument("directory", default=".", type=click.Path(path_type=Path))
 @click.option("--name", default=None, help="Project name (default: the folder name).")
-def init(directory: Path, name: str | None) -> None:
-    """Write a small working project: storyboard.yaml, assets/, .gitignore."""
+@click.option("--force", is_flag=True,
+              help="Write into a folder that already holds files (never over storyboard.yaml).")
+def init(directory: Path, name: str | None, force: bool) -> None:
+    """Write a small working project: storyboard.yaml, its schema, assets/, .gitignore.
+
+    The folder must be empty (a fresh git repository is fine) unless --force. An existing
+    .gitignore is kept; init adds .env, .storyboard/ and renders/ to it.
+    """
     from storyboard.scaffold import init_project
 
-    written = init_project(directory, name)
+    written = init_project(directory, name, force=force)
     for p in written:
         click.echo(f"wrote {p}")
     click.echo(f"next: cd {directory} && storyboard build")
@@ -107,20 +120,25 @@ def init(directory: Path, name: str | None) -> None:
 def validate(file: Path, profile: str | None, as_json: bool) -> None:
     """Check everything that can be checked offline; list every problem."""
     project = load_project(file, profile)
+    # Nodes as `plan` and `build` count them (docs/diagnostics.md, "Words the counts use"):
+    # units of work the build makes with no targets; assets are inputs, not work.
+    graph = project.graph
+    default = {i for i in project.order(project.target_ids()) if graph.nodes[i].kind != "asset"}
+    outside = sum(1 for i, n in graph.nodes.items() if n.kind != "asset" and i not in default)
     counts = {"shots": len(project.board.shots), "cuts": len(project.board.cuts),
-              "nodes": len(project.graph.nodes)}
+              "nodes": len(default), "outside": outside}
     if as_json:
         echo_json({"valid": True, **counts, "diagnostics": [], "count": 0, "omitted": 0})
     else:
+        more = (f"; {plural(outside, 'node')} outside every cut, built only when named"
+                if outside else "")
         click.echo(f"{project.file}: ok ({plural(counts['shots'], 'shot')}, "
-                   f"{plural(counts['cuts'], 'cut')}, {plural(counts['nodes'], 'node')})")
+                   f"{plural(counts['cuts'], 'cut')}, {plural(counts['nodes'], 'node')}{more})")
 
 
 def _plan_text(plan: Plan) -> str:
     lines = []
     for n in plan.nodes:
-        if n.kind == "frame" and n.status == "cached":
-            continue
         cost = f"{n.estimate:g} CU" if n.estimate else ""
         if n.estimate is None and n.model and n.status != "cached" and plan.provider != "preview":
             cost = "? CU"
@@ -130,8 +148,7 @@ def _plan_text(plan: Plan) -> str:
     unpriced = len(plan.unpriced) if plan.provider != "preview" else 0
     more = (f" + {unpriced} node{'s' if unpriced != 1 else ''} priced once their inputs exist"
             if unpriced else "")
-    lines.append(f"{len(plan.to_run)} to run, {len(plan.nodes) - len(plan.to_run)} cached; "
-                 f"estimate {plan.estimate:g} CU{more}; already paid for: "
+    lines.append(f"{plan_counts(plan)}; estimate {plan.estimate:g} CU{more}; already paid for: "
                  f"{plan.paid_before:g} CU (provider {plan.provider})")
     return "\n".join(lines)
 
@@ -181,13 +198,20 @@ def build(targets: tuple[str, ...], file: Path, provider: str | None, profile: s
 
 @cli.command()
 @target_options
+@LEASES_OPTION
 def status(targets: tuple[str, ...], file: Path, provider: str | None, profile: str | None,
-           as_json: bool) -> None:
-    """Offline: which nodes and cuts are stale relative to the lock and the cache, and why."""
-    lines = load_project(file, profile).status(targets, provider)
+           as_json: bool, remote: str | None) -> None:
+    """Offline: which nodes and cuts are stale relative to the lock and the cache, and why.
+
+    With --remote, also the leases on the remote: which machine is making which paid node."""
+    from storyboard.cli.cmd_team import echo_leases, lease_rows
+
+    project = load_project(file, profile, remote or None)
+    lines = project.status(targets, provider)
     if as_json:
-        echo_json([{"node": s.node, "label": s.label, "kind": s.kind, "state": s.state,
-               "reasons": [r.as_dict() for r in s.reasons]} for s in lines])
+        rows = [{"node": s.node, "label": s.label, "kind": s.kind, "state": s.state,
+                 "reasons": [r.as_dict() for r in s.reasons]} for s in lines]
+        echo_json(rows if remote is None else {"nodes": rows, "leases": lease_rows(project)})
         return
     stale = [s for s in lines if s.state != "up to date"]
     for s in lines:
@@ -196,6 +220,8 @@ def status(targets: tuple[str, ...], file: Path, provider: str | None, profile: 
         why = "; ".join(r.text for r in s.reasons)
         click.echo(f"{s.state:11} {s.label:28} {why}".rstrip())
     click.echo(f"{len(stale)} stale, {len(lines) - len(stale)} up to date")
+    if remote is not None:
+        echo_leases(project)
 
 
 @cli.command()

@@ -39,6 +39,10 @@ PROVIDER_OPTION = click.option(
 REMOTE_OPTION = click.option("--remote", default=None, metavar="URL",
                              help="The remote cache: a folder, file://... or s3://bucket/prefix "
                              "(default: STORYBOARD_REMOTE, else `remote:` in the file).")
+# `--remote` alone means the configured remote (STORYBOARD_REMOTE, `remote:` in the file).
+LEASES_OPTION = click.option("--remote", "remote", is_flag=False, flag_value="", default=None,
+                             metavar="[URL]", help="Also show the leases on the remote cache "
+                             "(this URL, or the configured remote): who is making what.")
 TRANSFER_JOBS_OPTION = click.option("--jobs", "-j", default=8, show_default=True,
                                     type=click.IntRange(1, 64), help="Parallel transfers.")
 

@@ -18,11 +18,14 @@ import random
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
 from storyboard.cache import Record
+from storyboard.engine.coordinator import Alone, Claim, Coordinator
 from storyboard.engine.events import NodeResult, Reporter, Summary
+from storyboard.engine.local import materialize, run_local
 from storyboard.engine.paid import RateLimits, Submitter
 from storyboard.engine.status import Statuses
 from storyboard.engine.workspace import Workspace
@@ -36,9 +39,8 @@ from storyboard.errors import (
     StoreError,
     StoryboardError,
 )
-from storyboard.graph import CutPlan, FrameData, Graph, LocalLoopData, Node
-from storyboard.media import AudioBed, CutSegment, CutSpec
-from storyboard.providers.base import InputFile, Provider, Request
+from storyboard.graph import Graph, Node
+from storyboard.providers.base import InputFile, Intent, Provider, Request
 
 
 class Engine:
@@ -49,6 +51,7 @@ class Engine:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], str] = lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        coordinator: Coordinator | None = None,
         rate_limits: RateLimits | None = None,
     ) -> None:
         self.ws = ws
@@ -68,6 +71,7 @@ class Engine:
         self.sleep = sleep
         self.clock = clock
         self.now = now  # the time recorded for what this run makes
+        self.coordinator = coordinator or Alone()  # other machines making the same paid nodes
         self.results: dict[str, NodeResult] = {}
         self.digests: dict[str, str] = {}
         self._stop = False
@@ -92,6 +96,7 @@ class Engine:
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
         finally:
+            await self.coordinator.close()
             summary.results = [self.results[n] for n in order if n in self.results
                                and self.graph.nodes[n].kind != "asset"]
             summary.elapsed = self.clock() - start
@@ -147,23 +152,20 @@ class Engine:
         key, rec = status.key, status.record
         assert key is not None  # every input is built, so the key is known
         if rec is not None:
-            try:
-                await self._record(node, key, rec.output, rec.cost, rec.job, digests, rec)
-                if node.kind == "cut":
-                    await asyncio.to_thread(self._materialize, node, rec.output)
-            except StoryboardError as exc:
-                return NodeResult(node.id, node.label, node.kind, "failed", rec.output,
-                                  error=_one_line(exc))
-            return NodeResult(node.id, node.label, node.kind, "cached", rec.output, 0.0, rec.job)
+            return await self._reuse(node, key, rec, digests)
         started = self.clock()
         try:
             notes: tuple[str, ...] = ()
             if node.runs_model:
-                digest, cost, job = await self._run_model(node, key, digests)
+                made = await self._run_model(node, key, digests)
+                if isinstance(made, Record):  # a teammate made it while this build waited
+                    return await self._reuse(node, key, made, digests)
+                digest, cost, job = made
             else:
                 async with self.local_slots:
                     self.reporter.node_started(node.id, node.label, node.kind)
-                    digest, notes = await asyncio.to_thread(self._run_local, node, digests)
+                    digest, notes = await asyncio.to_thread(
+                        run_local, self.ws, node, self._inputs(node, digests))
                 cost, job = 0.0, None
         except NodeFailed as exc:
             return NodeResult(node.id, node.label, node.kind, "failed", error=str(exc),
@@ -177,15 +179,28 @@ class Engine:
                               error=f"internal error: {type(exc).__name__}: {_one_line(exc)} "
                               "(please report it)", elapsed=self.clock() - started)
         try:
-            await self._record(node, key, digest, cost, job, digests, None)
+            rec = await self._record(node, key, digest, cost, job, digests, None)
         except StoryboardError as exc:  # e.g. the disk filled up while writing the lock
             return NodeResult(node.id, node.label, node.kind, "failed", digest, cost, job,
                               error=_one_line(exc), elapsed=self.clock() - started)
+        if node.runs_model and self.provider.paid:
+            await self.coordinator.made(rec)  # the team has it now, not when the build ends
         return NodeResult(node.id, node.label, node.kind, "done", digest, cost, job,
                           elapsed=self.clock() - started, notes=notes)
 
+    async def _reuse(self, node: Node, key: str, rec: Record, digests: dict[str, str]
+                     ) -> NodeResult:
+        try:
+            await self._record(node, key, rec.output, rec.cost, rec.job, digests, rec)
+            if node.kind == "cut":
+                await asyncio.to_thread(materialize, self.ws, node, rec.output)
+        except StoryboardError as exc:
+            return NodeResult(node.id, node.label, node.kind, "failed", rec.output,
+                              error=_one_line(exc))
+        return NodeResult(node.id, node.label, node.kind, "cached", rec.output, 0.0, rec.job)
+
     async def _record(self, node: Node, key: str, digest: str, cost: float, job: str | None,
-                      digests: dict[str, str], previous: Record | None) -> None:
+                      digests: dict[str, str], previous: Record | None) -> Record:
         provider = self.statuses.recorded_provider(node)
         old = self.ws.lock.nodes.get(node.id)
         same = old is not None and old.key == key and old.output == digest
@@ -199,6 +214,7 @@ class Engine:
             self.ws.index.put(rec)  # one appended line: cheaper than a hop to a thread
         if self.ws.lock.nodes.get(node.id) != rec:
             self.ws.lock.nodes[node.id] = rec  # written to disk when the run ends
+        return rec
 
     # -- model nodes ------------------------------------------------------------------------
     def _inputs(self, node: Node, digests: dict[str, str]) -> dict[str, InputFile]:
@@ -211,17 +227,40 @@ class Engine:
         return out
 
     async def _run_model(self, node: Node, key: str, digests: dict[str, str]
-                         ) -> tuple[str, float, str | None]:
+                         ) -> tuple[str, float, str | None] | Record:
         request = Request(node, key, node.body, self._inputs(node, digests))
-        p = self.provider
+        claim = Claim()
+        if self.provider.paid:
+            # Before the slot: waiting on a teammate's job must not keep this build's slots.
+            claim = await self.coordinator.claim(request)
+            if claim.record is not None:
+                return claim.record
+        try:
+            return await self._make(request, claim)
+        except BaseException:
+            if self.provider.paid:
+                await self.coordinator.ended(request, settled=self._settled(key))
+            raise
+
+    def _settled(self, key: str) -> bool:
+        """After a failure: no job can still run for `key` (its journal entry is gone)."""
+        with suppress(JournalDamaged):
+            return self.ws.journal.get(key) is None
+        return False
+
+    async def _make(self, request: Request, claim: Claim) -> tuple[str, float, str | None]:
+        """Submit (paid: exactly once, or adopt the claimed job), poll, fetch and store."""
+        p, node, key = self.provider, request.node, request.key
         async with self.model_slots:
             self.reporter.node_started(node.id, node.label, node.kind,
                                        "submitting" if p.paid else "rendering")
             try:
-                job = await self.submitter.submit(request) if p.paid else \
+                job = await self._submit_claimed(request, claim) if p.paid else \
                     await p.submit(request)
             finally:
                 self._report_notices()
+            if p.paid:
+                await self.coordinator.started(request, job)
             try:
                 status = await p.poll(job)
                 while status.state in ("queued", "running"):
@@ -255,6 +294,27 @@ class Engine:
                     self.ws.journal.done(entry, digest)
             return digest, fetched.cost, job
 
+    async def _submit_claimed(self, request: Request, claim: Claim) -> str:
+        """Submit exactly once, or adopt the job a gone holder left (found first if it left
+        no id)."""
+        job = claim.job
+        sub = self.submitter
+        if job is None and claim.recover_since is not None:
+            owned = await sub.owned_jobs()
+            look = await self.provider.find_job(request, Intent(request.node.model_id),
+                                                claim.recover_since, exclude=frozenset(owned))
+            job = look.job
+        if job is None:
+            return await sub.submit(request)
+        j = self.ws.journal
+        if (entry := j.get(request.key)) is not None and entry.job:
+            return entry.job  # this working copy's own job: resume it
+        self.reporter.warning(f"{request.node.label}: adopting job {job} from a build that "
+                              "stopped (not submitting again)")
+        j.submitted(j.intent(request.key, request.node.id, self.provider.name), job)
+        (await sub.owned_jobs()).add(job)
+        return job
+
     async def _commit_budget(self, request: Request) -> None:
         """Refuse a submission that would take this build past --max-cost."""
         if self.max_cost is None:
@@ -276,46 +336,6 @@ class Engine:
         submission's answer was lost)."""
         for notice in self.provider.take_notices():
             self.reporter.warning(notice)
-
-    # -- local nodes ------------------------------------------------------------------------
-    def _run_local(self, node: Node, digests: dict[str, str]) -> tuple[str, tuple[str, ...]]:
-        """The output's digest, and what the user should hear about how it was made (a cut
-        names each clip it could not copy, and why)."""
-        inputs = self._inputs(node, digests)
-        ff = self.ws.ffmpeg
-        work = node.payload
-        notes: tuple[str, ...] = ()
-        with tempfile.TemporaryDirectory(dir=self.ws.tmp()) as tmp:
-            if isinstance(work, FrameData):
-                dst = Path(tmp) / "frame.png"
-                ff.extract_frame(inputs[node.inputs[0]].path, dst, work.which)
-            elif isinstance(work, LocalLoopData):
-                dst = Path(tmp) / "loop.mp4"
-                ff.make_loop(inputs[node.inputs[0]].path, dst, work.crossfade)
-            elif isinstance(work, CutPlan):
-                dst = Path(tmp) / "cut.mp4"
-                notes = ff.render_cut(self._cut_spec(work, inputs), dst).notes
-            else:  # pragma: no cover - model kinds never reach here
-                raise MediaError(f"no local runner for {node.kind}")
-            # Our own render on the store's disk: renamed in, and no fsync (free to make again).
-            digest = self.ws.store.put(dst, move=True, durable=False)
-        if node.kind == "cut":
-            self._materialize(node, digest)
-        return digest, notes
-
-    def _cut_spec(self, c: CutPlan, inputs: dict[str, InputFile]) -> CutSpec:
-        segs = tuple(CutSegment(inputs[s.node].path, s.trim_in, s.trim_out, s.transition,
-                                s.transition_duration) for s in c.segments)
-        audio = None
-        if c.audio:
-            a = c.audio
-            audio = AudioBed(inputs[a.node].path, a.volume, a.fade_in, a.fade_out, a.start)
-        return CutSpec(segs, c.width, c.height, c.fps, c.fit, audio, c.clip_audio)
-
-    def _materialize(self, node: Node, digest: str) -> None:
-        assert node.cut is not None
-        self.ws.store.materialize(digest, self.ws.root / node.cut.output,
-                                  known=self.ws.lock.outputs())
 
 
 def _one_line(exc: BaseException) -> str:

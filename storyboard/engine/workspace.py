@@ -3,20 +3,25 @@
 The project folder, `.storyboard/` (stat cache, object store, run index, journal), the lock,
 the ffmpeg runner and, during a build, a remote cache to read missing outputs through.
 `lookup` answers "is an output for this key here?"; deciding cached-or-run is `status.py`'s.
+The lock is read, and media/ imported, on first use: `validate` needs neither.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from storyboard.cache import LockFile, ObjectStore, Record, RunIndex, StatCache
 from storyboard.engine.journal import Journal
 from storyboard.errors import StoreError, UnsafePath
-from storyboard.media import Ffmpeg
 from storyboard.paths import inside
+
+if TYPE_CHECKING:
+    from storyboard.media import Ffmpeg
+
+LOCK_MEMO = "lock-memo.json"  # the lock as JSON, valid while the lock's text is unchanged
 
 
 class ReadThrough(Protocol):
@@ -34,10 +39,12 @@ class Workspace:
     stat: StatCache
     store: ObjectStore
     index: RunIndex
-    lock: LockFile
+    lock_path: Path
     journal: Journal
-    ffmpeg: Ffmpeg
+    warn: Callable[[str], None] = lambda _m: None
     remote: ReadThrough | None = None  # a shared cache to fetch missing outputs from
+    _lock: LockFile | None = field(default=None, repr=False)
+    _ffmpeg: Ffmpeg | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, root: Path, lock_path: Path, ffmpeg: Ffmpeg | None = None,
@@ -49,29 +56,48 @@ class Workspace:
             root=root, work=work, stat=stat,
             store=ObjectStore(work / "cache", stat, warn),
             index=RunIndex(work / "index", warn),
-            lock=LockFile(lock_path),
+            lock_path=lock_path,
             journal=Journal(work / "journal"),
-            ffmpeg=ffmpeg or Ffmpeg(),
+            warn=warn, _ffmpeg=ffmpeg,
         )
-        ws._heal(warn)
+        if stat.damage:
+            warn(stat.damage)
+            stat.save()
         return ws
 
-    def _heal(self, warn: Callable[[str], None]) -> None:
-        """Say once what was damaged in the lock or the stat cache, and rewrite both from what
-        could be read (the damaged lock is kept under .storyboard/damaged/)."""
-        if self.stat.damage:
-            warn(self.stat.damage)
-            self.stat.save()
-        damage = self.lock.damage
+    @property
+    def lock(self) -> LockFile:
+        """The lock, read (and, when damaged, reported and rewritten) on first use."""
+        if self._lock is None:
+            self._lock = LockFile(self.lock_path, self.work / LOCK_MEMO)
+            self._heal(self._lock)
+        return self._lock
+
+    @lock.setter
+    def lock(self, lock: LockFile) -> None:
+        self._lock = lock
+
+    @property
+    def ffmpeg(self) -> Ffmpeg:
+        if self._ffmpeg is None:
+            from storyboard.media import Ffmpeg
+
+            self._ffmpeg = Ffmpeg()
+        return self._ffmpeg
+
+    def _heal(self, lock: LockFile) -> None:
+        """Say once what was damaged in the lock, and rewrite it from what could be read (the
+        damaged lock is kept under .storyboard/damaged/)."""
+        damage, warn = lock.damage, self.warn
         if not damage:
             return
         shown = damage[:5] + ([f"... and {len(damage) - 5} more"] if len(damage) > 5 else [])
         try:
-            kept = self.lock.salvage(self.work / "damaged")
+            kept = lock.salvage(self.work / "damaged")
         except (OSError, StoreError) as exc:
             warn("; ".join(shown) + f"; it could not be rewritten ({exc}): fix or delete it")
             return
-        warn("; ".join(shown) + f"; the lock was rewritten from the {len(self.lock.nodes)} "
+        warn("; ".join(shown) + f"; the lock was rewritten from the {len(lock.nodes)} "
              f"entries that could be read (the damaged copy is {kept}); outputs it no longer "
              "names are found again by key from the cache when the build runs")
 

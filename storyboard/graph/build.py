@@ -55,7 +55,10 @@ def build_graph(
         )])
     facts = facts or {}
     plain = _check(Context(board, smap, root, None, facts, broken=broken))
-    problems += plain.problems
+    # A value refused earlier was taken out: "prompt is required" where the user wrote an
+    # empty prompt would say the same thing twice.
+    refused = {(p.line, p.column, p.field) for p in problems if p.line is not None}
+    problems += [p for p in plain.problems if (p.line, p.column, p.field) not in refused]
     chosen = plain if profile is None else None
     seen = {_same(p) for p in plain.problems}
     for name in board.profiles:

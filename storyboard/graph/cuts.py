@@ -26,9 +26,21 @@ def add_cuts(ctx: Context) -> None:
             ctx.graph.add(node)
 
 
+# A cut's clips once repeats are expanded, and its length: the planner and the renderer hold
+# every clip in memory and the render runs for the length of the film.
+MAX_CLIPS = 5000
+MAX_CUT_SECONDS = 24 * 3600
+
+
 def _cut(ctx: Context, name: str, cut: Cut, taken: dict[tuple[str, ...], str]) -> Node | None:
     board, nodes = ctx.board, ctx.graph.nodes
     where = f"cut '{name}'"
+    clips = sum(entry.repeat for entry in cut.shots)
+    if clips > MAX_CLIPS:
+        ctx.problem(("cuts", name, "shots"), f"the cut has {clips} clips once repeats are "
+                    f"counted; at most {MAX_CLIPS} are allowed", code="limit", where=where,
+                    field="shots", hint="split it into several cuts, or repeat less")
+        return None
     segs: list[Segment] = []
     ok = True
     first_video: Node | None = None
@@ -118,6 +130,11 @@ def _cut(ctx: Context, name: str, cut: Cut, taken: dict[tuple[str, ...], str]) -
     total: float | None = 0.0
     for s, d in zip(segs, durations, strict=True):
         total = None if total is None or d is None else total + d - s.transition_duration
+    if total is not None and total > MAX_CUT_SECONDS:
+        ctx.problem(("cuts", name, "shots"), f"the cut is {_hours(total)} long; at most "
+                    f"{_hours(MAX_CUT_SECONDS)} is allowed", code="limit", where=where,
+                    field="shots", hint="split it into several cuts")
+        return None
     loc = ctx.smap.at(("cuts", name))
     plan = CutPlan(tuple(segs), width, height, float(cut.fps or 24), cut.fit, audio,
                    cut.clip_audio, output, total)
@@ -208,6 +225,10 @@ def _audio(ctx: Context, name: str, cut: Cut, where: str) -> AudioPlan | None:
     if aid is None:
         return None
     return AudioPlan(aid, a.volume, a.fade_in, a.fade_out, a.start)
+
+
+def _hours(seconds: float) -> str:
+    return f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds:g} s"
 
 
 def _ratio(w: int, h: int) -> str:

@@ -135,6 +135,7 @@ def _add_step(ctx: Context, shot: str, i: int, count: int, step: Step, base: Pat
                 sent[fname] = rid
     if fields.get("keyframes"):
         sent["keyframes"] = [dict(kf) for kf in fields["keyframes"]]
+        _distinct_frames(ctx, sent["keyframes"], fpath("keyframes"), where)
         for k, kf in enumerate(sent["keyframes"]):
             rid = resolve(ctx, kf["image"], "image", (*fpath("keyframes"), k, "image"), where,
                           f"keyframes[{k}].image", shot)
@@ -163,6 +164,19 @@ def _add_step(ctx: Context, shot: str, i: int, count: int, step: Step, base: Pat
     )
     ctx.graph.add(node)
     return node
+
+
+def _distinct_frames(ctx: Context, keyframes: list[dict[str, Any]], path: Path_,
+                     where: str) -> None:
+    """Two images for one frame index: the API refuses the job, only once it is paid for."""
+    first: dict[int, int] = {}
+    for k, kf in enumerate(keyframes):
+        at = first.setdefault(kf["frame"], k)
+        if at != k:
+            ctx.problem((*path, k, "frame"), f"frame {kf['frame']} already has a keyframe "
+                        f"(keyframes[{at}])", code="bad-value", where=where,
+                        field=f"keyframes[{k}].frame",
+                        hint="give each keyframe its own frame index, or remove one")
 
 
 def _field_problem(ctx: Context, base: Path_, iss: FieldIssue, where: str) -> None:

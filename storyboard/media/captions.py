@@ -1,21 +1,23 @@
-"""Burned-in captions for preview clips: shot name, wrapped prompt, model name.
+"""Overlays on what people watch: the preview slate and timecode, and which fonts draw them.
 
-Text reaches drawtext through UTF-8 files with `expansion=none`, so no character a user can type
-(quotes, colons, backslashes, %, newlines, emoji, CJK) is ever parsed by ffmpeg. Fonts are found
-without fontconfig; with no font at all, previews are rendered without captions.
+User text (names, prompts) is set by Pillow into a picture (see slate.py and typeset.py), so no
+character a user can type (quotes, colons, backslashes, %, newlines, emoji, CJK) is ever parsed
+by ffmpeg; drawtext only draws our own timecode and counter. Fonts: the Noto faces the install
+ships, else one found on the system without fontconfig; with none, no overlays are drawn.
 """
 
 from __future__ import annotations
 
 import functools
 import os
-import textwrap
-import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from storyboard.media.graph import Stream
+import ffmpeg
+
+from storyboard.media.graph import Stream, rate_text, still_input
+from storyboard.media.slate import SlateText, draw_slate, slate_layout
+from storyboard.media.typeset import FontChain, shipped_fonts
 
 PACKAGE_FONTS = Path(__file__).parent / "fonts"
 # Best first: a CJK-capable face draws Japanese prompts too; DejaVu is on most Linux systems.
@@ -73,67 +75,25 @@ def _font_preference(path: Path) -> tuple[int, str]:
     return (0 if regular else 1, name)
 
 
-@dataclass(frozen=True)
-class CaptionText:
-    title: str
-    prompt: str
-    model: str
-
-
-def draw_caption(
-    stream: Stream,
-    text: CaptionText,
-    font: Path,
-    width: int,
-    height: int,
-    workdir: Path,
-) -> Stream:
-    """Draw the caption on every frame; writes its text files into workdir."""
-    margin = max(4, round(min(width, height) * 0.05))
-    title_size = max(10, height // 14)
-    body_size = max(8, height // 28)
-    small_size = max(7, height // 40)
-    usable = width - 2 * margin
-
-    title = _fit_line(_clean(text.title), usable, title_size)
-    body_top = margin + round(title_size * 1.5)
-    room = height - body_top - margin - 2 * small_size
-    body = _wrap(
-        _clean(text.prompt), usable, body_size, max_lines=max(1, room // (body_size * 5 // 4))
-    )
-    model = _fit_line(_clean(text.model), usable, small_size)
-
-    layers = (
-        ("title", title, title_size, str(margin), str(margin)),
-        ("prompt", body, body_size, str(margin), str(body_top)),
-        ("model", model, small_size, f"w-text_w-{margin}", f"h-text_h-{margin}"),
-    )
-    for name, content, size, x, y in layers:
-        if not content:
-            continue  # drawtext refuses an empty text file
-        textfile = workdir / f"caption-{name}.txt"
-        textfile.write_text(content, encoding="utf-8")
-        stream = stream.filter(
-            "drawtext",
-            fontfile=str(font),
-            textfile=str(textfile),
-            expansion="none",
-            fontsize=size,
-            fontcolor="white",
-            line_spacing=max(1, size // 4),
-            box=1,
-            boxcolor="black@0.45",
-            boxborderw=max(2, size // 4),
-            x=x,
-            y=y,
-        )
-    return stream
-
-
-def _clean(text: str) -> str:
-    # Control characters render as boxes or break lines unpredictably; keep only newlines.
-    text = text.replace("\r\n", "\n").replace("\t", " ")
-    return "".join(c for c in text if c == "\n" or unicodedata.category(c)[0] != "C").strip()
+def draw_overlays(stream: Stream, text: SlateText, chain: FontChain, width: int, height: int,
+                  fps: float, workdir: Path) -> Stream:
+    """The slate (a PNG drawn by Pillow) over every frame, then the running timecode and the
+    frame counter, drawn by ffmpeg in the boxes the layout kept for them. Their text is ours
+    (digits and a word), read from a file; user text never reaches a filter."""
+    layout = slate_layout(text, width, height, chain)
+    picture = workdir / "slate.png"
+    draw_slate(layout, text.camera, picture)
+    # The slate input is one picture; overlay repeats it on every frame of the plate.
+    stream = ffmpeg.overlay(stream, still_input(picture), format="yuv420")
+    font = str(chain.primary)
+    common = {"fontfile": font, "fontsize": layout.timecode.style.size, "fontcolor": "white",
+              "y": layout.timecode.box.y + round(layout.timecode.style.size * 0.05)}
+    stream = stream.filter("drawtext", timecode="00:00:00:00", rate=rate_text(fps),
+                           x=layout.timecode.box.x, **common)
+    counter = workdir / "counter.txt"
+    counter.write_text(f"frame %{{eif:n+1:d}}/{text.frames}", encoding="utf-8")
+    return stream.filter("drawtext", textfile=str(counter), expansion="normal",
+                         x=f"{layout.counter.box.right}-text_w", **common)
 
 
 def _chars_per_line(usable: int, size: int) -> int:
@@ -146,17 +106,22 @@ def _fit_line(text: str, usable: int, size: int) -> str:
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
-def _wrap(text: str, usable: int, size: int, max_lines: int) -> str:
-    limit = _chars_per_line(usable, size)
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        lines.extend(textwrap.wrap(paragraph, limit) or [""])
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        lines[-1] = lines[-1][: limit - 1].rstrip() + "…"
-    return "\n".join(lines).strip("\n")
-
-
 def resolve_font(fonts: Sequence[Path] | None) -> Path | None:
-    """The font to caption with: the first readable of `fonts`, or the system's if None."""
-    return system_font() if fonts is None else first_font(fonts)
+    """The font to label with: the first readable of `fonts`, or the shipped or system one."""
+    if fonts is None:
+        shipped = shipped_fonts()
+        return shipped.primary if shipped else system_font()
+    return first_font(fonts)
+
+
+def resolve_chain(fonts: Sequence[Path] | None) -> FontChain | None:
+    """The fonts to set slates in: `fonts` in order (the readable ones), else the shipped Noto
+    faces, else one system font; None means no overlays at all."""
+    if fonts is not None:
+        readable = tuple(p for p in fonts if first_font([p]) is not None)
+        return FontChain(readable) if readable else None
+    shipped = shipped_fonts()
+    if shipped is not None:
+        return shipped
+    found = system_font()
+    return FontChain((found,)) if found else None

@@ -20,7 +20,7 @@ import ffmpeg
 
 from storyboard.errors import FfmpegNotFound, MediaError
 from storyboard.media import binaries
-from storyboard.media.captions import resolve_font
+from storyboard.media.captions import resolve_chain
 from storyboard.media.cut import build_cut, plan_cut, total_frames
 from storyboard.media.cutter import CutRenderer
 from storyboard.media.files import atomic_output, plain_path, stat_key, workdir
@@ -52,8 +52,9 @@ _MAX_PROBE_THREADS = 8
 
 
 class Ffmpeg:
-    """Media operations over ffmpeg/ffprobe. `run` is the seam for tests; `fonts` lists caption
-    font files to try (None: search the system; empty: render previews without captions)."""
+    """Media operations over ffmpeg/ffprobe. `run` is the seam for tests; `fonts` lists the font
+    files slates are set in, in fallback order (None: the shipped Noto faces; empty: previews
+    without overlays)."""
 
     def __init__(
         self,
@@ -162,21 +163,22 @@ class Ffmpeg:
         what = f"cannot extract the {which} frame of {source}"
         with atomic_output(target) as tmp:
             if which == "first":
-                self._run(self._frame_argv(source, tmp, None), what)
+                self._run(self._frame_argv(source, tmp, None, probed.picture), what)
                 return
             # Seeking from the end decodes only the tail; the window covers the gap between
             # the container's end and the video's plus a few frames.
             info = probed.info
             gap = max(0.0, (probed.container_duration or 0.0) - (info.duration or 0.0))
             window = gap + 4.0 / (info.fps or 24.0)
-            self._run(self._frame_argv(source, tmp, window), what)
+            self._run(self._frame_argv(source, tmp, window, probed.picture), what)
             if not tmp.is_file() or tmp.stat().st_size == 0:
                 # No frame in the window (variable frame rate, odd timestamps): decode it all.
-                self._run(self._frame_argv(source, tmp, 0.0), what)
+                self._run(self._frame_argv(source, tmp, 0.0, probed.picture), what)
 
-    def _frame_argv(self, source: Path, tmp: Path, tail: float | None) -> list[str]:
+    def _frame_argv(self, source: Path, tmp: Path, tail: float | None, picture: str) -> list[str]:
         options: dict[str, float] = {"sseof": -tail} if tail else {}
-        stream = ffmpeg.input(str(source.resolve()), **options)["v:0"]
+        # A preview's plate, never its slate: frames start other shots (see Probed.picture).
+        stream = ffmpeg.input(str(source.resolve()), **options)[picture]
         # update=1 keeps overwriting one image, so the file ends as the last frame decoded.
         out_options: dict[str, str | int] = {"update": 1, "c:v": "png"}
         if tail is None:
@@ -201,8 +203,9 @@ class Ffmpeg:
                         f"shot '{spec.title}': {role} file {path} does not exist; check the path"
                     )
                 sources[role] = plain_path(Path(path).resolve(), work, role)
-            font = resolve_font(self._fonts)
-            output = build_preview(spec, tmp, font, work, sources)
+            picture = self._probe(sources["source"]).picture if "source" in sources else "v:0"
+            chain = resolve_chain(self._fonts)
+            output = build_preview(spec, tmp, chain, work, sources, picture)
             self._run(
                 compile_argv(output, self.ffmpeg_path),
                 f"cannot render the preview of shot '{spec.title}'",
@@ -212,7 +215,8 @@ class Ffmpeg:
         """A seamless loop: the tail dissolves into the head, so the last frame is the first.
         The result is `crossfade` seconds shorter than src."""
         source = Path(src)
-        info = self._probe(source).info
+        probed = self._probe(source)
+        info = probed.info
         if info.kind != "video" or not info.duration or not info.width or not info.height:
             raise MediaError(f"{source} is not a video clip; only footage can be looped")
         fps = info.fps or 24.0
@@ -226,7 +230,7 @@ class Ffmpeg:
         width, height = info.width - info.width % 2, info.height - info.height % 2
         length = frames - overlap
         inp = ffmpeg.input(str(source.resolve()))
-        whole = normalise_video(inp["v:0"], width, height, fps, frames, "pad").split()
+        whole = normalise_video(inp[probed.picture], width, height, fps, frames, "pad").split()
         body = whole[0].filter("trim", start_frame=overlap).filter("setpts", "PTS-STARTPTS")
         head = (
             whole[1]

@@ -14,6 +14,9 @@ from typing import Any, Literal
 from storyboard.errors import MediaError
 
 MediaKind = Literal["image", "video", "audio"]
+# The handler name of a preview file's clean plate: a video stream after the display picture
+# and the sound, which everything that hands a picture on reads instead of the display.
+PLATE_HANDLER = "storyboard plate"
 
 # Demuxers that read one picture; anything ending in "_pipe" is an image pipe as well.
 _IMAGE_FORMATS = {"image2", "image2pipe"}
@@ -54,6 +57,12 @@ class Probed:
     colour: tuple[str, ...] = ()
     time_base: str | None = None
     reorder_delay: int | None = None
+    plate_stream: int | None = None  # the file's stream index of a clean plate, if it has one
+
+    @property
+    def picture(self) -> str:
+        """The stream specifier of the picture to hand on: the plate if any, else video 0."""
+        return str(self.plate_stream) if self.plate_stream is not None else "v:0"
 
 
 def probe_argv(ffprobe: str, path: Path) -> list[str]:
@@ -154,7 +163,16 @@ def parse_probe(data: dict[str, Any], path: Path, size_bytes: int) -> Probed:
         ),
         time_base=str(video.get("time_base")) if video else None,
         reorder_delay=_int(video.get("has_b_frames")) if video else None,
+        plate_stream=_plate(streams),
     )
+
+
+def _plate(streams: list[dict[str, Any]]) -> int | None:
+    for index, stream in enumerate(streams):
+        tags = stream.get("tags") or {}
+        if stream.get("codec_type") == "video" and tags.get("handler_name") == PLATE_HANDLER:
+            return _int(stream.get("index", index))
+    return None
 
 
 def _is_still(video: dict[str, Any], audio: dict[str, Any] | None, format_name: str) -> bool:

@@ -1,8 +1,10 @@
 """Local animatics that stand in for generated shots, drawn from the shot's own request.
 
-generate/loop: the start image (or a colour field derived from the seed) under a slow camera
+generate/loop: the start image (or a place with depth, see plates.py) under a slow camera
 move named by the shot's camera concepts, crossfading to the end image; edit: the source tinted;
-reframe: the source fitted over a blurred fill. All carry the caption and a silent track.
+reframe: the source fitted over a blurred fill. That is the clean plate; the file's first video
+stream is a display copy wearing the slate (see captions.py), the plate its last, and a silent
+track sits between (ARCHITECTURE.md, "Clean plates").
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 import ffmpeg
 
 from storyboard.errors import MediaError
-from storyboard.media.captions import CaptionText, draw_caption
+from storyboard.media.captions import draw_overlays
 from storyboard.media.graph import (
     PREVIEW_PRESET,
     Stream,
@@ -29,7 +31,11 @@ from storyboard.media.graph import (
     silence,
     still_input,
 )
+from storyboard.media.info import PLATE_HANDLER
+from storyboard.media.plates import draw_depth_plate
+from storyboard.media.slate import SlateText
 from storyboard.media.specs import Fit, PreviewSpec
+from storyboard.media.typeset import FontChain
 
 ZOOM = 0.15  # how far a push/pull travels; drift moves within the same margin
 GENTLE_ZOOM = 0.06
@@ -99,7 +105,8 @@ def _hex(rgb: tuple[float, float, float]) -> str:
 
 
 def build_preview(
-    spec: PreviewSpec, dst: Path, font: Path | None, workdir: Path, sources: dict[str, Path]
+    spec: PreviewSpec, dst: Path, chain: FontChain | None, workdir: Path, sources: dict[str, Path],
+    source_stream: str = "v:0",
 ) -> Stream:
     """The ffmpeg-python output for a preview; `sources` maps start/end/source to paths that
     are safe to hand to ffmpeg (see Ffmpeg._safe_still)."""
@@ -120,7 +127,7 @@ def build_preview(
     if spec.kind in ("edit", "reframe"):
         if "source" not in sources:
             raise MediaError(f"a {spec.kind} preview needs a source video (shot '{spec.title}')")
-        source = ffmpeg.input(str(sources["source"])).video
+        source = ffmpeg.input(str(sources["source"]))[source_stream]
         fit: Fit = "blur" if spec.kind == "reframe" else "pad"
         video = normalise_video(source, width, height, spec.fps, frames, fit)
         if spec.kind == "edit":
@@ -130,46 +137,61 @@ def build_preview(
     else:
         out_and_back = spec.loop or spec.kind == "loop"
         pictures = _pictures(sources, use_end=not out_and_back)
-        video = _moving_still(spec, frames, pictures.get("start"), out_and_back)
+        video = _moving_still(spec, frames, pictures.get("start"), out_and_back, workdir)
         if "end" in pictures:
             video = _crossfade_to_end(video, spec, frames, pictures["end"])
-    if font is not None:
-        caption = CaptionText(spec.title, spec.prompt, spec.model)
-        video = draw_caption(video, caption, font, width, height, workdir)
+    # What the shot hands on (frames, edit and loop sources) is the plate; the slate goes on a
+    # display copy only, written as the file's first video stream (what players and cuts show)
+    # with the plate after the sound, tagged, for media to read back (see PLATE_HANDLER).
+    # A faint grain drawn from the request: like a model's output, the plate changes when the
+    # prompt does (even over the same start image), so what depends on it is rebuilt.
+    grain = seed_colours(spec.seed)[2] % 2_000_000_000
+    plate = _tagged(video.filter("noise", alls=2, allf="u", all_seed=grain))
+    display = None
+    if chain is not None:
+        split = plate.split()
+        plate = split[1]
+        display = _tagged(draw_overlays(split[0], _slate_text(spec, frames), chain, width,
+                                        height, spec.fps, workdir))
+    audio = silence(frames, spec.fps)
+    if display is None:
+        return ffmpeg.output(plate, audio, str(dst), **encode_args(PREVIEW_PRESET, 23),
+                             r=rate_text(spec.fps))
+    return ffmpeg.output(
+        display,
+        audio,
+        plate,
+        str(dst),
+        **encode_args(PREVIEW_PRESET, 23),
+        **{"metadata:s:v:1": f"handler_name={PLATE_HANDLER}", "disposition:v:1": 0},
+        r=rate_text(spec.fps),
+    )
+
+
+def _tagged(video: Stream) -> Stream:
     # One set of colour tags for every preview, whatever the source said, so previews share
     # their H.264 headers and a cut of them can be joined without re-encoding.
-    video = video.filter("format", "yuv420p").filter(
+    return video.filter("format", "yuv420p").filter(
         "setparams",
         range="tv",
         colorspace="unknown",
         color_primaries="unknown",
         color_trc="unknown",
     )
-    audio = silence(frames, spec.fps)
-    return ffmpeg.output(
-        video,
-        audio,
-        str(dst),
-        **encode_args(PREVIEW_PRESET, 23),
-        r=rate_text(spec.fps),
-    )
 
 
-def _background(spec: PreviewSpec) -> Stream:
-    first, second, seed = seed_colours(spec.seed)
-    width, height = spec.width, spec.height
-    source = ffmpeg.input(
-        f"gradients=s={width}x{height}:c0={first}:c1={second}:seed={seed}"
-        f":x0=0:y0=0:x1={width}:y1={height}:speed=0.00001:d=1",
-        f="lavfi",
-    )
-    # Grain and a vignette give the camera move something to show on a flat colour field.
-    return (
-        source.video.filter("trim", end_frame=1)
-        .filter("format", "yuv420p")
-        .filter("noise", alls=4, allf="u")
-        .filter("vignette", angle="PI/5")
-    )
+def _slate_text(spec: PreviewSpec, frames: int) -> SlateText:
+    return SlateText(title=spec.title, prompt=spec.prompt, model=spec.model,
+                     duration=frames / spec.fps, fps=spec.fps, frames=frames,
+                     camera=spec.camera, kind=spec.kind)
+
+
+def _background(spec: PreviewSpec, workdir: Path) -> Stream:
+    first, second, _ = seed_colours(spec.seed)
+    picture = workdir / "plate.png"
+    digest = hashlib.sha256(spec.seed.encode("utf-8")).digest()
+    draw_depth_plate(spec.width, spec.height, digest, (first, second), picture)
+    return still_input(picture).filter("format", "yuv420p")
 
 
 def _pictures(sources: dict[str, Path], use_end: bool) -> dict[str, Stream]:
@@ -183,13 +205,13 @@ def _pictures(sources: dict[str, Path], use_end: bool) -> dict[str, Stream]:
 
 
 def _moving_still(
-    spec: PreviewSpec, frames: int, start: Stream | None, out_and_back: bool
+    spec: PreviewSpec, frames: int, start: Stream | None, out_and_back: bool, workdir: Path
 ) -> Stream:
     width, height = spec.width, spec.height
     if start is not None:
         picture = cover(start, width, height).filter("format", "yuv420p")
     else:
-        picture = _background(spec)
+        picture = _background(spec, workdir)
     move = camera_move(spec.camera)
     return picture.filter(
         "zoompan",

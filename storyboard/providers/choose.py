@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from storyboard.errors import ProjectError
-from storyboard.media import Ffmpeg
 from storyboard.providers.base import Provider
+
+if TYPE_CHECKING:
+    from storyboard.media import Ffmpeg
 
 # What the built-in providers record as their `name` (tests/engine checks these stay true):
 # known without importing the scenario provider, which needs credentials to be made.

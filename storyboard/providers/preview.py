@@ -1,8 +1,9 @@
 """The preview provider: a local animatic of every model node, free and offline.
 
 It honours what the real model would: duration to the frame, frame size, start and end frames,
-camera move, loop, and captions the prompt and the shot name, so a film can be timed and cut
-before anything is paid for. Rendering happens in a worker thread at submit time.
+camera move, loop, and wears a slate (shot name, the whole prompt, model, camera, timecode) on
+its display picture while handing on a clean plate, so a film can be timed and cut before
+anything is paid for. Rendering happens in a worker thread at submit time.
 """
 
 from __future__ import annotations

@@ -107,7 +107,7 @@ class Remote:
     # -- checks and listing -----------------------------------------------------------------
     def check(self, *, create: bool = False) -> None:
         """Raise a RemoteError with a fix unless the remote can be used now."""
-        with self._translate("reach"):
+        with self.translate("reach"):
             if self.is_local:
                 if create:
                     self.fs.makedirs(f"{self.root}/objects", exist_ok=True)
@@ -126,7 +126,7 @@ class Remote:
     def listing(self) -> dict[str, int]:
         """digest -> size of every object on the remote, in one listing."""
         base = f"{self.root}/objects"
-        with self._translate("list"):
+        with self.translate("list"):
             self.fs.invalidate_cache()
             if not self.fs.exists(base):
                 return {}
@@ -138,6 +138,11 @@ class Remote:
                 out[name] = int(info.get("size") or 0)
         return out
 
+    def has(self, digest: str) -> bool:
+        """Whether the remote lists an object named `digest` (its bytes are not read)."""
+        with self.translate("check"):
+            return bool(self.fs.exists(self.object_path(digest)))
+
     # -- moving objects ---------------------------------------------------------------------
     def download(self, digest: str, dst: Path) -> str | None:
         """Copy the object to `dst`; return the digest of what arrived (None: not there).
@@ -148,7 +153,7 @@ class Remote:
         the caller's temp to drop. A folder remote's object must be a regular file.
         """
         path = self.object_path(digest)
-        with self._translate("read"):
+        with self.translate("read"):
             try:
                 if self.is_local:
                     f: BinaryIO = open_regular(Path(path), follow=False)
@@ -186,7 +191,7 @@ class Remote:
         """Put a local object on the remote, atomically, if it still hashes to `digest`;
         return the digest of what was read (the object is placed only when they match)."""
         final = self.object_path(digest)
-        with self._translate("write"):
+        with self.translate("write"):
             if self.atomic_put:
                 got = hash_file(src)  # a PUT is whole or nothing: check first, then send
                 if got == digest:
@@ -216,7 +221,7 @@ class Remote:
         base = Path(self.root) / "objects"
         cutoff = time.time() - grace
         gone = 0
-        with self._translate("clean"):
+        with self.translate("clean"):
             for tmp in base.glob(f"*/{TEMP_PREFIX}*"):
                 with suppress(OSError):
                     if tmp.lstat().st_mtime < cutoff:
@@ -247,7 +252,7 @@ class Remote:
             tmp.unlink(missing_ok=True)
 
     @contextmanager
-    def _translate(self, action: str) -> Iterator[None]:
+    def translate(self, action: str) -> Iterator[None]:
         """fsspec, s3fs and botocore errors become RemoteErrors that say what to do."""
         try:
             yield

@@ -8,12 +8,13 @@ column where the user wrote the value, names the shot and field, and says what t
 from __future__ import annotations
 
 import difflib
+import math
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
-from storyboard.errors import Problem, SpecError
+from storyboard.errors import Problem, SpecError, clip
 from storyboard.spec import models as m
 from storyboard.spec.salvage import Parsed, validate_in_rounds
 from storyboard.spec.yamlsource import Path_, SourceMap, load_yaml
@@ -29,6 +30,11 @@ def _vocabulary() -> dict[str, list[str]]:
 
 
 _VOCAB = _vocabulary()
+# Where each key belongs, in the words of the language reference.
+_OWNERS = {"Storyboard": "the top level", "Cut": "a cut", "CutEntry": "a cut entry",
+           "AudioBed": "a cut's audio", "Transition": "a transition",
+           "GenerateNode": "generate", "EditNode": "edit", "ReframeNode": "reframe",
+           "LoopNode": "loop", "Keyframe": "a keyframe", "Step": "a shot"}
 _ALL_KEYS = sorted({k for keys in _VOCAB.values() for k in keys})
 _CONTAINERS = {"shots": "shot", "cuts": "cut", "assets": "asset", "profiles": "profile"}
 
@@ -102,8 +108,14 @@ def _problem(err: Any, raw: Any, smap: SourceMap) -> Problem:
     if kind == "extra_forbidden":
         name = str(loc[-1])
         key = True
-        message = f"unknown key '{name}'"
-        hint = suggest(name, _ALL_KEYS) or "remove it (see the language reference in the README)"
+        owners = [_OWNERS[c] for c, keys in _VOCAB.items() if name in keys and c in _OWNERS]
+        if owners:  # a real key in the wrong place: "did you mean" itself would not help
+            message = f"'{name}' does not belong here"
+            hint = f"{name} is a key of {', '.join(dict.fromkeys(owners))}"
+        else:
+            message = f"unknown key '{name}'"
+            hint = (suggest(name, _ALL_KEYS)
+                    or "remove it (see the language reference in the README)")
         where, field = describe(path[:-1], raw)
         field = f"{field}.{name}" if field else name
     elif kind == "missing":
@@ -129,6 +141,13 @@ def _problem(err: Any, raw: Any, smap: SourceMap) -> Problem:
         message = f"{text} is not an aspect ratio like \"16:9\""
         hint = (f'write it in quotes, "{text}": YAML reads an unquoted {text} as a number'
                 if ":" in text else 'for example "16:9"')
+    elif kind == "blank":
+        message = f"{field or 'the text'} is empty"
+        hint = f"write the {field or 'text'}, or remove the key"
+    elif isinstance(value, bool) and (kind == "bool_not_number" or kind.startswith("int")):
+        text = smap.texts.get(path, str(value).lower())
+        message = f"{text} is read as {str(value).lower()}, not a number"
+        hint = "YAML reads on/off/yes/no as true/false: write the number"
     elif kind == "value_error":
         message = str(err.get("ctx", {}).get("error", err["msg"]))
     elif kind == "string_too_long":
@@ -138,13 +157,22 @@ def _problem(err: Any, raw: Any, smap: SourceMap) -> Problem:
     elif kind == "too_long":
         limit = err.get("ctx", {}).get("max_length")
         count = len(value) if hasattr(value, "__len__") else "too many"
-        message = f"{count} entries; at most {limit} are allowed in one file"
-        hint = "split the film into several projects"
+        whole = path in (("shots",), ("cuts",))
+        scope = "in one file" if whole else "here"
+        message = f"{count} entries; at most {limit} are allowed {scope}"
+        hint = ("split the film into several projects" if whole
+                else "split it into several cuts" if field == "shots"
+                else "remove entries")
+    elif kind in _BOUNDS and not _finite(value):
+        message = f"{smap.texts.get(path, _short(value))} is not a finite number"
+        hint = "write a number such as 1.5"
     elif kind in _BOUNDS:
         limit = next(iter(err.get("ctx", {}).values()), "?")
         shown = f"{limit:g}" if isinstance(limit, int | float) else str(limit)
-        message = f"{_short(value)} is {_BOUNDS[kind]} {shown}"
-        hint = "use a value in range"
+        written = smap.texts.get(path)  # as the user wrote it: 1e-300, not '1e-300'
+        text = clip(written, 80) if written is not None else _short(value)
+        message = f"{text} is {_BOUNDS[kind]} {shown}"
+        hint = f"use {_WITHIN[kind]} {shown}"
     elif kind == "too_short":
         message = "the list is empty" if not value else f"{_short(value)} is too short"
         hint = "write at least one entry, or remove the key"
@@ -153,8 +181,8 @@ def _problem(err: Any, raw: Any, smap: SourceMap) -> Problem:
         hint = "write a number such as 1.5"
     elif kind in _EXPECTED or kind.endswith("_type") or kind.endswith("_parsing"):
         message = f"{_short(value)} is not {_EXPECTED.get(kind, 'valid here')}"
-        if kind in ("int_type", "int_parsing") and isinstance(value, bool):
-            hint = "YAML reads on/off/yes/no as true/false: write the number"
+        if kind.startswith("int") and isinstance(value, float | str):
+            hint = "write a whole number such as 2"
     else:
         message = f"{_short(value)} is not valid here"
     return smap.problem(path, message, where=where, field=field, hint=hint, key=key,
@@ -163,6 +191,8 @@ def _problem(err: Any, raw: Any, smap: SourceMap) -> Problem:
 
 _BOUNDS = {"greater_than": "not above", "greater_than_equal": "below",
            "less_than": "not below", "less_than_equal": "above"}
+_WITHIN = {"greater_than": "more than", "greater_than_equal": "at least",
+           "less_than": "less than", "less_than_equal": "at most"}
 _EXPECTED = {
     "int_type": "a whole number", "int_parsing": "a whole number",
     "int_from_float": "a whole number", "float_type": "a number", "float_parsing": "a number",
@@ -183,6 +213,14 @@ def _code(kind: str, key: bool) -> str:
     if kind in ("too_long", "string_too_long"):
         return "limit"
     return "bad-value"
+
+
+def _finite(value: Any) -> bool:
+    """False for inf and nan, also as the text YAML left them in ("inf", "-Infinity")."""
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError, OverflowError):
+        return True  # not a number at all: some other check words it
 
 
 def _short(value: Any) -> str:

@@ -11,6 +11,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -18,6 +19,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 NAME_PATTERN = r"^[a-z0-9_][a-z0-9_-]*$"
 PROJECT_NAME_PATTERN = r"^[A-Za-z0-9_-]+$"
@@ -31,6 +33,14 @@ Strength = Literal[
 MAX_PROMPT_CHARS = 5000  # well above what video models read; bounds hostile files
 MAX_SHOTS = 5000
 MAX_CUTS = 500
+# Bounds on values: every number a hostile (or mistyped) file holds must stay small enough for
+# the renderer and the planner to handle; each is far above what a film needs.
+MAX_SECONDS = 24 * 3600  # any length in seconds: a clip, a trim point, a fade, a music offset
+MAX_CAMERA = 34  # the camera concepts there are, each once
+MAX_KEYFRAMES = 64  # what ray-3.2-edit takes (docs/scenario-api.md)
+MAX_FRAME = 100_000  # a frame index: more than an hour of video at 24 fps
+MAX_CUT_ENTRIES = 1000
+MAX_TAKE = 1_000_000
 ASPECT_RE = re.compile(r"^\d{1,2}:\d{1,2}$")
 
 
@@ -38,8 +48,23 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+def _no_bool(value: Any) -> Any:
+    """YAML 1.1 reads on/off/yes/no as true/false; pydantic would take them as 1 and 0."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("bool_not_number", "true or false is not a number")
+    return value
+
+
+def _not_blank(value: str) -> str:
+    """An empty prompt is refused by the API only when the job is submitted: say so now."""
+    if not value.strip():
+        raise PydanticCustomError("blank", "the text is empty")
+    return value
+
+
 def _seconds(value: Any) -> Any:
     """`5`, `5.0` and `"5s"` all mean five seconds; each model gets its own form later."""
+    _no_bool(value)
     if isinstance(value, str):
         text = value.strip().lower()
         if text.endswith("s"):
@@ -53,16 +78,20 @@ def _seconds(value: Any) -> Any:
 
 # json_schema_input_type: the JSON Schema describes what users may write, not the parsed form.
 Seconds = Annotated[float, BeforeValidator(_seconds, json_schema_input_type=float | Annotated[
-    str, Field(pattern=r"^[0-9]+(\.[0-9]+)?s?$")])]
+    str, Field(pattern=r"^[0-9]+(\.[0-9]+)?s?$")]), Field(allow_inf_nan=False, le=MAX_SECONDS)]
+# A number that is finite and never a YAML true/false.
+Number = Annotated[float, BeforeValidator(_no_bool, json_schema_input_type=float),
+                   Field(allow_inf_nan=False)]
+Whole = Annotated[int, Field(strict=True)]  # strict: `on` (true) and 1.0e+29 are not counts
 Ref = Annotated[str, Field(
     min_length=1, description="an asset or shot name, or SHOT.first_frame / SHOT.last_frame"
 )]
 AspectRatio = Annotated[str, Field(pattern=r"^\d{1,2}:\d{1,2}$", description='"16:9" (quoted)')]
-Prompt = Annotated[str, Field(max_length=MAX_PROMPT_CHARS)]
+Prompt = Annotated[str, Field(max_length=MAX_PROMPT_CHARS), AfterValidator(_not_blank)]
 
 
 class Keyframe(_Frozen):
-    frame: int = Field(ge=0, description="frame index in the source video")
+    frame: Whole = Field(ge=0, le=MAX_FRAME, description="frame index in the source video")
     image: Ref
 
 
@@ -75,7 +104,8 @@ class NodeFields(_Frozen):
     params: dict[str, Any] | None = Field(
         default=None, description="extra model parameters by their API names"
     )
-    take: int | None = Field(default=None, ge=1, description="a new take of the same request")
+    take: Whole | None = Field(default=None, ge=1, le=MAX_TAKE,
+                               description="a new take of the same request")
 
 
 class GenerateNode(NodeFields):
@@ -85,7 +115,7 @@ class GenerateNode(NodeFields):
     aspect_ratio: AspectRatio | None = None
     loop: bool | None = None
     hdr: bool | None = None
-    camera: list[str] | None = None
+    camera: list[str] | None = Field(default=None, max_length=MAX_CAMERA)
 
 
 class LoopNode(NodeFields):
@@ -95,7 +125,7 @@ class LoopNode(NodeFields):
     duration: Seconds | None = Field(default=None, gt=0)
     aspect_ratio: AspectRatio | None = None
     hdr: bool | None = None
-    camera: list[str] | None = None
+    camera: list[str] | None = Field(default=None, max_length=MAX_CAMERA)
     crossfade: Seconds | None = Field(
         default=None, gt=0, description="local loops: seconds of tail crossfaded into the head"
     )
@@ -105,7 +135,9 @@ class EditNode(NodeFields):
     source: Ref | None = None
     start_frame: Ref | None = None
     strength: Strength | None = None
-    keyframes: list[Keyframe] | None = None
+    # distinct frame indexes are checked by the graph, which can point at the repeated one
+    keyframes: list[Keyframe] | None = Field(default=None, min_length=1,
+                                             max_length=MAX_KEYFRAMES)
     hdr: bool | None = None
 
 
@@ -182,13 +214,13 @@ class Profile(_Frozen):
 
 class Transition(_Frozen):
     type: Literal["cut", "crossfade", "fade"] = "cut"
-    duration: float = Field(default=0.5, ge=0)
+    duration: Number = Field(default=0.5, ge=0, le=MAX_SECONDS)
 
 
 class CutEntry(_Frozen):
     shot: str
     trim: tuple[Seconds, Seconds] | None = Field(default=None, description="[IN, OUT] in seconds")
-    repeat: int = Field(default=1, ge=1, le=100)
+    repeat: Whole = Field(default=1, ge=1, le=100)
     transition: Transition | None = None
 
     @field_validator("trim")
@@ -205,18 +237,20 @@ def _as_entry(value: Any) -> Any:
 
 class AudioBed(_Frozen):
     asset: str
-    volume: float = Field(default=1.0, ge=0, le=4)
-    fade_in: float = Field(default=0.0, ge=0)
-    fade_out: float = Field(default=0.0, ge=0)
-    start: float = Field(default=0.0, ge=0, description="seconds into the music file to start at")
+    volume: Number = Field(default=1.0, ge=0, le=4)
+    fade_in: Number = Field(default=0.0, ge=0, le=MAX_SECONDS)
+    fade_out: Number = Field(default=0.0, ge=0, le=MAX_SECONDS)
+    start: Number = Field(default=0.0, ge=0, le=MAX_SECONDS,
+                          description="seconds into the music file to start at")
 
 
 class Cut(_Frozen):
     shots: list[Annotated[CutEntry, BeforeValidator(
-        _as_entry, json_schema_input_type=str | CutEntry)]] = Field(min_length=1)
+        _as_entry, json_schema_input_type=str | CutEntry)]] = Field(
+        min_length=1, max_length=MAX_CUT_ENTRIES)
     aspect_ratio: AspectRatio | None = None
     resolution: Resolution | None = None
-    fps: float | None = Field(default=None, gt=0, le=120)
+    fps: Number | None = Field(default=None, ge=1, le=120)
     fit: Literal["pad", "crop", "blur"] = "pad"
     audio: AudioBed | None = None
     clip_audio: bool = True
@@ -226,7 +260,7 @@ class Cut(_Frozen):
 class Storyboard(_Frozen):
     """A whole storyboard file."""
 
-    version: int = Field(description="format version; this release reads 1")
+    version: Whole = Field(description="format version; this release reads 1")
     name: str = Field(pattern=PROJECT_NAME_PATTERN)
     defaults: Defaults = Defaults()
     provider: Literal["preview", "scenario"] | None = None

@@ -109,6 +109,9 @@ def _remove(data: dict[str, Any], path: Path_, touched: set[Path_],
         if isinstance(node, dict) and part in node:
             last = (node, str(part), i)
             node = node[part]
+        elif isinstance(node, dict):
+            return False  # already taken out with an owner: removing that owner's owner
+            # would hide the rest of a value refused for one bad entry
         elif isinstance(node, list) and isinstance(part, int) and part < len(node):
             node = node[part]
         else:

@@ -17,6 +17,7 @@ from storyboard.errors import Problem, SpecError, clip
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_EXPANDED_NODES = 200_000
 MAX_DEPTH = 100
+MAX_LIST = 10_000  # above every list bound of the language (spec/models.py), which words it
 # Text the expanded document may hold: aliases share one string, but every message or copy
 # made from them would not (one 100 KB name used 15,000 times is 1.5 GB of text).
 MAX_EXPANDED_CHARS = 16 * 1024 * 1024
@@ -160,17 +161,26 @@ class _Builder:
         self.chars = 0
         self.problems: list[Problem] = []
         self.open: set[int] = set()  # collections being built: an alias to one is a cycle
+        self.seen: set[int] = set()
+        self.aliased = False
 
     def _mark(self, node: yaml.Node) -> tuple[int, int]:
         return (node.start_mark.line + 1, node.start_mark.column + 1)
 
     def build(self, node: yaml.Node, path: Path_) -> Any:
         self.count += 1
+        if isinstance(node, yaml.CollectionNode):
+            self.aliased |= id(node) in self.seen  # built before: an alias (*name) repeats it
+            self.seen.add(id(node))
         if self.count > MAX_EXPANDED_NODES:
             raise SpecError([Problem(
                 f"the document expands to more than {MAX_EXPANDED_NODES} values "
                 "(an alias bomb?)", file=self.smap.file,
                 hint="remove the nested YAML aliases (*name)", code="limit",
+            ) if self.aliased else Problem(
+                f"the document holds more than {MAX_EXPANDED_NODES} values", file=self.smap.file,
+                hint="a film needs far fewer: look for a list that grew by mistake, or split "
+                "the film into several projects", code="limit",
             )])
         if len(path) > MAX_DEPTH:
             raise _too_deep(self.smap.file)
@@ -220,6 +230,15 @@ class _Builder:
 
     def _collection(self, node: yaml.Node, path: Path_) -> Any:
         if isinstance(node, yaml.SequenceNode):
+            if len(node.value) > MAX_LIST:  # refused before its entries are built
+                line, col = self._mark(node)
+                self.problems.append(Problem(
+                    f"a list of {len(node.value)} entries; no list in a storyboard may have "
+                    f"more than {MAX_LIST}", file=self.smap.file, line=line, column=col,
+                    hint="look for a list that grew by mistake, or split it (several cuts, "
+                    "several projects)", code="limit",
+                ))
+                return None
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}

@@ -10,7 +10,7 @@ from typing import Any
 from storyboard.testing.core import StateCore
 from storyboard.testing.images import decode_base64_image, sniff_image
 from storyboard.testing.models import Rejected
-from storyboard.testing.records import Asset, iso, new_id
+from storyboard.testing.records import OWNER_ID, Asset, iso, new_id
 
 MAX_IMAGE_BYTES = 6 * 1000 * 1000
 
@@ -22,15 +22,26 @@ class AssetsMixin(StateCore):
             value = getattr(a, name)
             if value is not None:
                 props[name] = value
+        # Every field the SDK's `Asset` model requires, with what a fresh API key's project
+        # would hold (no collections, no tags, private).
         return {
             "id": a.id,
             "url": self.signed_url("GET", f"/_storage/files/{a.id}", now + self.url_ttl),
             "mimeType": a.mime_type,
             "kind": a.kind,
-            "name": a.name,
             "status": "success",
             "properties": props,
+            "metadata": {"kind": a.kind, "type": a.source, "fileName": a.name},
+            "source": a.source,
+            "authorId": OWNER_ID,
+            "ownerId": OWNER_ID,
+            "privacy": "private",
+            "collectionIds": [],
+            "editCapabilities": [],
+            "tags": [],
+            "isHidden": a.hidden,
             "createdAt": iso(a.created),
+            "updatedAt": iso(a.created),
         }
 
     def _visible_asset(self, asset_id: str) -> Asset:
@@ -70,6 +81,9 @@ class AssetsMixin(StateCore):
             raise Rejected(400, "Missing required parameter 'name'")
         if not isinstance(image, str) or not image:
             raise Rejected(400, "Missing required parameter 'image'")
+        hide = body.get("hide", False)
+        if not isinstance(hide, bool):
+            raise Rejected(400, "Invalid value for parameter 'hide': expected a boolean")
         data = decode_base64_image(image)
         if data is None:
             raise Rejected(400, "Invalid value for parameter 'image': not base64 or a data URL")
@@ -89,6 +103,7 @@ class AssetsMixin(StateCore):
             a = Asset(
                 id=asset_id, kind="image", mime_type=info.mime_type, name=name, created=now,
                 ready_at=now, path=path, width=info.width, height=info.height, size=len(data),
+                hidden=hide,
             )  # fmt: skip
             self._assets[asset_id] = a
             self._bump("assets_created")

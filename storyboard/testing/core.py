@@ -89,7 +89,7 @@ class StateCore:
             self._faults = {}
 
     def _active_jobs(self, now: float) -> int:
-        return sum(1 for j in self._jobs.values() if j.stuck or now < j.created + j.latency)
+        return sum(1 for j in self._jobs.values() if j.stuck or now < j.ends_at)
 
     # ---- signed storage URLs ----
 

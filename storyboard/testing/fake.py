@@ -21,6 +21,10 @@ from storyboard.testing.faults import DEFAULT_FAULT_KINDS, Fault, FaultPlan, app
 from storyboard.testing.server import ROUTES, FakeHTTPServer, ServerConfig
 from storyboard.testing.state import Counters, FakeState, JobSnapshot
 
+# Scenario limits the jobs a team runs at once (the limit depends on the plan); a client that
+# never meets the 429 in tests would not survive it for real. None lifts the limit.
+DEFAULT_MAX_PARALLEL_JOBS = 10
+
 
 class FakeScenario:
     """The fake service. Every knob has a test-friendly default; see the module docstrings of
@@ -36,7 +40,7 @@ class FakeScenario:
         api_key: str = "test-key",
         api_secret: str = "test-secret",
         latency: float = 0.3,
-        max_parallel_jobs: int | None = None,
+        max_parallel_jobs: int | None = DEFAULT_MAX_PARALLEL_JOBS,
         fault_rate: float = 0.0,
         fault_kinds: Iterable[str] = DEFAULT_FAULT_KINDS,
         seed: int = 0,

@@ -11,7 +11,7 @@ import signal
 import sys
 import threading
 
-from storyboard.testing.fake import FakeScenario
+from storyboard.testing.fake import DEFAULT_MAX_PARALLEL_JOBS, FakeScenario
 
 __all__ = ["FakeScenario", "main"]
 
@@ -24,15 +24,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--latency", type=float, default=0.3, help="seconds per job")
     parser.add_argument("--fault-rate", type=float, default=0.0, help="0..1 per API request")
-    parser.add_argument("--max-parallel-jobs", type=int, default=None)
+    parser.add_argument("--max-parallel-jobs", type=int, default=DEFAULT_MAX_PARALLEL_JOBS,
+                        help="0 lifts the limit")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--api-key", default="test-key")
     parser.add_argument("--api-secret", default="test-secret")
     args = parser.parse_args(argv)
     fake = FakeScenario(
         api_key=args.api_key, api_secret=args.api_secret, latency=args.latency,
-        fault_rate=args.fault_rate, max_parallel_jobs=args.max_parallel_jobs, seed=args.seed,
-        port=args.port,
+        fault_rate=args.fault_rate, max_parallel_jobs=args.max_parallel_jobs or None,
+        seed=args.seed, port=args.port,
     ).start()  # fmt: skip
     # Fake test credentials, safe to show: the point is to paste them into a shell.
     print(f"Fake Scenario API at {fake.base_url}")

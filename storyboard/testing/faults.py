@@ -17,6 +17,8 @@ Fault kinds (`FAULT_KINDS`) and the routes each one can hit (route names: `serve
     drop_after_create   generate*      the job is created and charged, then the connection drops
     never_finishes      generate*,     the job created (generate) or polled (get_job) stays
                         get_job        `in-progress` for ever; its result never appears
+    canceled            generate*,     the job created (generate) or polled (get_job) ends
+                        get_job        `canceled` half way through, with no result
     html_json           API routes     200 with an HTML page instead of JSON (nothing is done)
     oversize            storage_get    the file plus junk bytes, with a matching Content-Length:
                                        larger than the asset's `properties.size`
@@ -37,7 +39,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 FaultKind = Literal["500", "html502", "429", "drop", "drop_after_create", "slow", "oversize",
-                    "wrong_type", "truncated", "html_json", "never_finishes"]
+                    "wrong_type", "truncated", "html_json", "never_finishes", "canceled"]
 FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 # Random faults default to every kind that a client must survive quickly; "slow" is opt-in.
 DEFAULT_FAULT_KINDS: tuple[FaultKind, ...] = ("500", "html502", "429", "drop", "drop_after_create")
@@ -51,10 +53,12 @@ _DOWNLOAD_ONLY: frozenset[str] = frozenset({DOWNLOAD_ROUTE})
 _ONLY_ON: dict[str, frozenset[str]] = {
     "drop_after_create": frozenset({SUBMIT_ROUTE}),  # only a submission is created, then lost
     "never_finishes": frozenset({SUBMIT_ROUTE, "get_job"}),
+    "canceled": frozenset({SUBMIT_ROUTE, "get_job"}),
     "oversize": _DOWNLOAD_ONLY,
     "wrong_type": _DOWNLOAD_ONLY,
 }
-_PAID_ONLY: frozenset[str] = frozenset({"drop_after_create", "never_finishes"})  # on generate
+# Only on a paid submission (generate): a dry run creates no job.
+_PAID_ONLY: frozenset[str] = frozenset({"drop_after_create", "never_finishes", "canceled"})
 _API_ONLY: frozenset[str] = frozenset({"html_json"})
 _NO_BODY_ROUTES: frozenset[str] = frozenset({"storage_put"})  # nothing to truncate
 

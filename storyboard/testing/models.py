@@ -1,8 +1,8 @@
 """The fake's view of the Luma models: which request bodies the service accepts, what they cost,
 and what size and length of video they produce.
 
-Read straight from `storyboard/catalogue/luma-models.json` and checked here independently of
-`storyboard.catalogue`, so a bug in the client-side mapping shows up as a 400 from the fake.
+Read from `seed/luma-models.json`, made from Scenario's model reference page by `seed_table.py`,
+never from `storyboard.catalogue`: a bug in our catalogue or mapping shows up as a 400 here.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from storyboard.catalogue.models import seconds_of
 from storyboard.testing.images import decode_base64_image, is_image_data_url, sniff_image
 
 RULE_KINDS = ("requires", "requires_value", "forbids_with", "exclusive")
@@ -95,11 +94,13 @@ class Accepted:
     width: int
     height: int
     prompt: str
+    source: str = "txt2video"  # what made the result, as the SDK's asset `source` says
 
 
 @functools.cache
 def load_models() -> Mapping[str, Model]:
-    text = resources.files("storyboard.catalogue").joinpath("luma-models.json").read_text("utf-8")
+    text = resources.files("storyboard.testing").joinpath("seed", "luma-models.json").read_text(
+        "utf-8")
     models: dict[str, Model] = {}
     for m in json.loads(text)["models"]:
         params = {
@@ -131,6 +132,12 @@ def load_models() -> Mapping[str, Model]:
     return models
 
 
+def seconds_of(value: Any) -> float | None:
+    """A duration input as seconds: 5 or "5s"."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str) and value.endswith("s") and value[:-1].isdigit():
+        return float(value[:-1])
     return None
 
 
@@ -327,6 +334,8 @@ def validate(
     if resolution is None:
         resolution = f"{min(width, height)}p"
     prompt = body.get("prompt")
+    images = any(p.type in ("file", "inputs_array") and p.file_kind != "video"
+                 and _is_set(body, p.name) for p in model.parameters.values())  # fmt: skip
     return Accepted(
         model=model,
         cost=cost_for(model.id, seconds, resolution),
@@ -334,4 +343,6 @@ def validate(
         width=width,
         height=height,
         prompt=prompt if isinstance(prompt, str) else "",
+        source="video2video" if model.transforms_source else "img2video" if images
+        else "txt2video",
     )

@@ -19,9 +19,15 @@ from typing import Any, Literal
 from storyboard.testing.models import Rejected
 
 MIB = 1024 * 1024
+OWNER_ID = "user_fakescenario"  # the one author and owner of everything on the fake
 
-JobStatus = Literal["pending", "queued", "in-progress", "success", "failure"]
-UploadStatus = Literal["pending", "processing", "imported", "failed"]
+CANCEL_AT = 0.5  # a canceled job ends this far into its latency
+
+# The status words of the official SDK's models (scenario-sdk 2.4.0).
+
+JobStatus = Literal["pending", "queued", "warming-up", "in-progress", "finalizing", "success",
+                   "failure", "canceled"]
+UploadStatus = Literal["pending", "validating", "imported", "failed"]
 
 
 def iso(t: float) -> str:
@@ -86,6 +92,11 @@ class Job:
     asset_id: str
     moderated: str | None  # the word that fails the job
     stuck: bool = False  # a "never_finishes" fault: in progress for ever
+    canceled: bool = False  # a "canceled" fault: ends `canceled` half way, with no result
+
+    @property
+    def ends_at(self) -> float:
+        return self.created + self.latency * (CANCEL_AT if self.canceled else 1.0)
 
 
 @dataclass
@@ -102,6 +113,8 @@ class Asset:
     width: int | None = None
     height: int | None = None
     size: int | None = None
+    source: str = "uploaded"  # the SDK's `source` and `metadata.type`, e.g. txt2video
+    hidden: bool = False  # `hide: true` on upload keeps it out of the user's library
 
 
 @dataclass
@@ -114,6 +127,7 @@ class Upload:
     parts: int
     created: float
     expires: float
+    hide: bool = False  # assetOptions.hide, passed on to the imported asset
     status: UploadStatus = "pending"
     part_sizes: dict[int, int] = field(default_factory=dict)
     completed_at: float | None = None
@@ -128,16 +142,17 @@ class Timeline:
     history: list[tuple[str, float]]
 
 
-def encode_token(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"before:{seq}".encode()).decode().rstrip("=")
+def encode_token(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode().rstrip("=")
 
 
 def decode_token(token: str) -> int:
+    """The offset a page token stands for (opaque to clients, as the real tokens are)."""
     try:
         text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-        kind, _, seq = text.partition(":")
-        if kind != "before":
+        kind, _, offset = text.partition(":")
+        if kind != "offset" or int(offset) < 0:
             raise ValueError(text)
-        return int(seq)
+        return int(offset)
     except (ValueError, UnicodeDecodeError, binascii.Error):
         raise Rejected(400, "Invalid paginationToken") from None

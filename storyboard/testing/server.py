@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from storyboard.testing.bodies import junk, page, parse_json, xml_code
 from storyboard.testing.faults import FaultKind, FaultPlan
 from storyboard.testing.models import Rejected
 from storyboard.testing.state import FakeState, trace_id
@@ -30,6 +31,7 @@ API_PREFIX = "/v1"
 MAX_JSON_BODY = 12 * 1000 * 1000  # the service caps request bodies near 10 MB
 MAX_PART_BODY = 512 * 1024 * 1024
 CHUNK = 1 << 20
+DRY_RUN_VALUES = ("true", "api")
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,7 @@ class _Handler(BaseHTTPRequestHandler):
             if route is None:
                 self._drain()
                 raise Rejected(404, f"No route for {method} {path}")
-            dry_run = route.name == "generate" and query.get("dryRun", "").lower() == "true"
+            dry_run = route.name == "generate" and query.get("dryRun") in DRY_RUN_VALUES
             fault = self.server.faults.draw(route.name, route.api, dry_run)
             if fault is not None:
                 state.count_fault(fault)
@@ -173,9 +175,9 @@ class _Handler(BaseHTTPRequestHandler):
                 b"502 Bad Gateway</h1></center></body></html>\n"
             self._send(502, html, "text/html")
         elif fault == "html_json":  # a proxy's page where the API's JSON should be
-            self._send(200, _page("Scenario", "Loading your workspace&hellip;"), "text/html")
+            self._send(200, page("Scenario", "Loading your workspace&hellip;"), "text/html")
         elif fault == "wrong_type":  # a storage error page served with a 200
-            self._send(200, _page("Access denied", "You do not have access to this file."),
+            self._send(200, page("Access denied", "You do not have access to this file."),
                        "text/html; charset=utf-8")
         elif fault == "429":
             self._error(429, "Too many requests", {
@@ -190,7 +192,7 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self._read_body()
         if not self._authorized():
             raise Rejected(401, "Unauthorized")
-        body = _parse_json(raw)
+        body = parse_json(raw)
         state = self.server.state
         status = 200
         handlers: dict[str, Callable[[], dict[str, Any]]] = {
@@ -205,15 +207,24 @@ class _Handler(BaseHTTPRequestHandler):
             "upload_action": lambda: state.upload_action(params["upload_id"], body),
         }
         if route.name == "generate":
-            dry_run = query.get("dryRun", "").lower() == "true"
+            dry_run = "dryRun" in query
+            if dry_run and query["dryRun"] not in DRY_RUN_VALUES:
+                # The SDK types dryRun as "true" | "api": anything else is not an estimate, and
+                # a client that believes it asked for one must not be charged silently.
+                raise Rejected(400, f"Invalid value for parameter 'dryRun': "
+                               f"{query['dryRun']!r}; expected one of {list(DRY_RUN_VALUES)}")
             status, payload = state.submit(params["model_id"], body, dry_run)
             if not dry_run and fault == "never_finishes":
                 state.stall_job(payload["job"]["jobId"])
+            if not dry_run and fault == "canceled":
+                state.cancel_job(payload["job"]["jobId"])
             if fault == "drop_after_create" and not dry_run:
                 raise _Drop  # created and charged, but the client never hears of it
         else:
             if fault == "never_finishes" and route.name == "get_job":
                 state.stall_job(params["job_id"])
+            if fault == "canceled" and route.name == "get_job":
+                state.cancel_job(params["job_id"])
             payload = handlers[route.name]()
         self._json(status, payload, truncated=fault == "truncated")
 
@@ -235,8 +246,8 @@ class _Handler(BaseHTTPRequestHandler):
         state.check_signature("GET", path, query)
         asset, file = state.asset_file(params["asset_id"])
         size = file.stat().st_size
-        junk = _junk(max(1024, size // 8)) if fault == "oversize" else b""
-        length = size + len(junk)
+        extra = junk(max(1024, size // 8)) if fault == "oversize" else b""
+        length = size + len(extra)
         # "truncated": announce every byte, send half, then hang up.
         left = length // 2 if fault == "truncated" else length
         self.send_response(200)
@@ -247,9 +258,9 @@ class _Handler(BaseHTTPRequestHandler):
             while left > 0 and (chunk := f.read(min(CHUNK, left))):
                 self.wfile.write(chunk)
                 left -= len(chunk)
-        if left > 0 and junk:
-            self.wfile.write(junk[:left])
-            left -= min(left, len(junk))
+        if left > 0 and extra:
+            self.wfile.write(extra[:left])
+            left -= min(left, len(extra))
         if fault == "truncated":
             self.wfile.flush()
             raise _Drop
@@ -340,7 +351,7 @@ class _Handler(BaseHTTPRequestHandler):
             code, _, message = reason.partition(": ")
             body = (
                 '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>'
-                f"{_xml_code(status, code)}</Code><Message>{message or reason}</Message>"
+                f"{xml_code(status, code)}</Code><Message>{message or reason}</Message>"
                 f"<RequestId>{tid}</RequestId></Error>"
             ).encode()
             self._send(status, body, "application/xml")
@@ -364,33 +375,7 @@ class _Handler(BaseHTTPRequestHandler):
 # Faults the route handlers act on themselves, after the request has been handled (or while
 # answering it).
 _HANDLED_LATER: frozenset[FaultKind] = frozenset(
-    {"drop_after_create", "never_finishes", "truncated", "oversize"})
-
-
-def _page(title: str, text: str) -> bytes:
-    return (f"<!DOCTYPE html>\n<html><head><title>{title}</title></head><body><h1>{title}</h1>"
-            f"<p>{text}</p></body></html>\n").encode()
-
-
-def _junk(n: int) -> bytes:
-    """Bytes that belong to no file: what a confused cache or proxy appends."""
-    pattern = b"<junk appended by the fake storage server>\n"
-    return (pattern * (n // len(pattern) + 1))[:n]
-
-
-def _parse_json(raw: bytes) -> Any:
-    if not raw:
-        return None
-    try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise Rejected(400, "The request body is not valid JSON") from None
-
-
-def _xml_code(status: int, code: str) -> str:
-    if code and " " not in code:
-        return code
-    return {400: "InvalidArgument", 403: "AccessDenied", 404: "NoSuchKey"}.get(status, "Error")
+    {"drop_after_create", "never_finishes", "canceled", "truncated", "oversize"})
 
 
 def _match(method: str, path: str) -> tuple[Route | None, dict[str, str]]:

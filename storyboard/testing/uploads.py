@@ -12,7 +12,7 @@ from storyboard.testing.clips import probe
 from storyboard.testing.core import StateCore
 from storyboard.testing.images import sniff_image
 from storyboard.testing.models import Rejected
-from storyboard.testing.records import MIB, Asset, Upload, iso, new_id
+from storyboard.testing.records import MIB, OWNER_ID, Asset, Upload, iso, new_id
 
 MIN_PART_BYTES = 5 * MIB  # S3's floor for every part but the last
 MAX_PARTS = 10_000
@@ -24,7 +24,9 @@ class UploadsMixin(StateCore):
         out: dict[str, Any] = {
             "id": u.id, "status": u.status, "fileName": u.file_name,
             "contentType": u.content_type, "kind": u.kind, "fileSize": u.file_size,
-            "createdAt": iso(u.created),
+            "partsCount": u.parts, "source": "multipart", "authorId": OWNER_ID,
+            "ownerId": OWNER_ID, "assetOptions": {"hide": u.hide},
+            "createdAt": iso(u.created), "updatedAt": iso(u.completed_at or u.created),
         }  # fmt: skip
         if u.status == "pending":
             out["parts"] = [
@@ -57,13 +59,17 @@ class UploadsMixin(StateCore):
             raise Rejected(400, "Invalid value for parameter 'fileSize': must be positive")
         if not 1 <= body["parts"] <= MAX_PARTS:
             raise Rejected(400, f"Invalid value for parameter 'parts': 1..{MAX_PARTS}")
+        options = body.get("assetOptions", {})
+        if not isinstance(options, dict) or not isinstance(options.get("hide", False), bool):
+            raise Rejected(400, "Invalid value for parameter 'assetOptions': expected "
+                           "{\"hide\": true|false, ...}")
         with self._lock:
             now = self.clock()
             u = Upload(
                 id=new_id("upload"), file_name=body["fileName"],
                 content_type=body["contentType"], kind=body["kind"],
                 file_size=body["fileSize"], parts=body["parts"], created=now,
-                expires=now + self.url_ttl,
+                expires=now + self.url_ttl, hide=options.get("hide", False),
             )  # fmt: skip
             self._uploads[u.id] = u
             self._bump("uploads")
@@ -95,7 +101,7 @@ class UploadsMixin(StateCore):
             if u.status in ("imported", "failed") and u.completed_at is not None and (
                 self.clock() < u.completed_at + self.upload_import_delay
             ):
-                view["status"] = "processing"
+                view["status"] = "validating"
                 view.pop("entityId", None)
                 view.pop("errorMessage", None)
             return {"upload": view}
@@ -118,7 +124,7 @@ class UploadsMixin(StateCore):
                         400, f"EntityTooSmall: part {n} is {u.part_sizes[n]} bytes; every part "
                         f"but the last must be at least {MIN_PART_BYTES} bytes (5 MiB)",
                     )
-            u.status = "processing"
+            u.status = "validating"
             asset_id = new_id("asset")
         path = self._asset_path(asset_id)
         parts_dir = self.root / "uploads" / upload_id
@@ -142,23 +148,31 @@ class UploadsMixin(StateCore):
         return self.get_upload(upload_id)
 
     def _import(self, asset_id: str, path: Path, u: Upload) -> tuple[Asset | None, str]:
+        """The asset the uploaded bytes make, or None and why the upload failed: the bytes must
+        be as many as `fileSize` said and of the declared `contentType`."""
         size = path.stat().st_size
+        if size != u.file_size:
+            return None, f"{u.file_name}: {size} bytes were uploaded, fileSize said {u.file_size}"
         if u.kind == "image":
             with path.open("rb") as f:
                 info = sniff_image(f.read(1 << 16))
             if info is None:
                 return None, f"{u.file_name} is not a PNG, JPEG or WebP image"
+            if info.mime_type != u.content_type.lower():
+                return None, (f"{u.file_name} is {info.mime_type}, contentType said "
+                              f"{u.content_type}")
             return Asset(asset_id, "image", info.mime_type, u.file_name, 0.0, 0.0, path,
-                         width=info.width, height=info.height, size=size), ""  # fmt: skip
+                         width=info.width, height=info.height, size=size, hidden=u.hide,
+                         ), ""  # fmt: skip
+        if not u.content_type.lower().startswith(f"{u.kind}/"):
+            return None, f"{u.file_name}: contentType {u.content_type} is not {u.kind}/..."
         p = probe(path, self.clips.ffmpeg)
         ok = p is not None and (p.kind == "video" if u.kind == "video" else p.has_audio)
         if p is None or not ok:
             return None, f"{u.file_name} could not be read as {u.kind}"
-        mime = u.content_type if u.content_type.startswith(f"{u.kind}/") else (
-            "video/mp4" if u.kind == "video" else "audio/mpeg"
-        )
         return Asset(
-            asset_id, u.kind, mime, u.file_name, 0.0, 0.0, path, duration=p.duration,
+            asset_id, u.kind, u.content_type, u.file_name, 0.0, 0.0, path, duration=p.duration,
             width=p.width if u.kind == "video" else None,
             height=p.height if u.kind == "video" else None, size=size,
+            source=f"uploaded-{u.kind}", hidden=u.hide,
         ), ""  # fmt: skip

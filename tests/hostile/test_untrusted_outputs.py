@@ -72,6 +72,7 @@ def test_validate_refuses_every_output_that_is_not_a_render_of_its_own(tmp_path:
     before.check()
 
 
+@pytest.mark.e2e  # another child process: the fast lane keeps the one above
 def test_a_good_output_validates(tmp_path: Path) -> None:
     root = project(tmp_path, SHOT.replace("  clip: assets/clip.mp4\n", "")
                    + "cuts:\n  c:\n    shots: [s]\n    output: renders/Film.MOV\n")

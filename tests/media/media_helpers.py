@@ -108,3 +108,12 @@ def first_and_last(media: Ffmpeg, video: Path, tmp: Path) -> tuple[bytes, bytes]
     media.extract_frame(video, tmp / "first.png", "first")
     media.extract_frame(video, tmp / "last.png", "last")
     return gray(tmp / "first.png"), gray(tmp / "last.png")
+
+
+def display_frame(video: Path, dst: Path, frame: int = 0) -> Path:
+    """Frame `frame` of a file's first video stream: what a player shows (a preview's slate
+    included), where `Ffmpeg.extract_frame` hands on the clean plate."""
+    argv = [locate()[0], "-v", "error", "-y", "-i", str(video), "-map", "0:v:0",
+            "-vf", f"select=eq(n\\,{frame})", "-frames:v", "1", str(dst)]
+    subprocess.run(argv, capture_output=True, check=True)
+    return dst

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from media_helpers import Clips, first_and_last, gray, mean_abs_diff, streams
+from media_helpers import Clips, display_frame, first_and_last, gray, mean_abs_diff, streams
 
 from storyboard.errors import MediaError
 from storyboard.media import Ffmpeg, PreviewSpec, run_subprocess
@@ -126,13 +126,18 @@ def test_captions_survive_any_text(media: Ffmpeg, tmp_path: Path) -> None:
     assert_preview(dst, 1.0)
 
 
-def test_captions_are_drawn(media: Ffmpeg, tmp_path: Path) -> None:
+def test_the_slate_is_drawn_on_the_display_and_never_on_the_plate(
+    media: Ffmpeg, tmp_path: Path
+) -> None:
     with_text, without = tmp_path / "with.mp4", tmp_path / "without.mp4"
     media.render_preview(spec(seed="same"), with_text)
     Ffmpeg(fonts=[]).render_preview(spec(seed="same"), without)
     for path in (with_text, without):
         media.extract_frame(path, path.with_suffix(".png"), "first")
-    assert mean_abs_diff(gray(with_text.with_suffix(".png")), gray(without.with_suffix(".png"))) > 1
+    plate, bare = gray(with_text.with_suffix(".png")), gray(without.with_suffix(".png"))
+    assert mean_abs_diff(plate, bare) < 0.5  # what the shot hands on carries no text
+    shown = gray(display_frame(with_text, tmp_path / "shown.png"))
+    assert mean_abs_diff(shown, bare) > 1  # what people watch wears the slate
 
 
 def test_a_font_in_an_odd_folder(media: Ffmpeg, tmp_path: Path) -> None:

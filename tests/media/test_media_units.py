@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 
 from storyboard.errors import MediaError
-from storyboard.media.captions import CaptionText, _wrap, first_font
+from storyboard.media.captions import first_font
 from storyboard.media.cut import concat_list
 from storyboard.media.graph import frame_count, rate_text
 from storyboard.media.info import parse_probe
 from storyboard.media.preview import camera_move, seed_colours, zoompan_args
+from storyboard.media.typeset import Style, measure, shipped_fonts, wrap
 
 
 def probe_json(format_name: str, *streams: dict[str, Any], duration: str = "N/A") -> dict[str, Any]:
@@ -129,12 +130,16 @@ def test_concat_scripts_quote_paths() -> None:
     assert "file '/clips/it'\\''s here.mp4'" in script
 
 
-def test_wrapping_keeps_paragraphs_and_caps_lines() -> None:
-    text = _wrap("one two three four five six\nseven", usable=120, size=10, max_lines=3)
-    assert text.splitlines()[-1] == "seven" or len(text.splitlines()) == 3
-    capped = _wrap("word " * 200, usable=120, size=10, max_lines=2)
-    assert len(capped.splitlines()) == 2 and capped.endswith("…")
-    assert CaptionText("a", "b", "c").title == "a"
+def test_wrapping_keeps_paragraphs_and_fits_the_width() -> None:
+    chain = shipped_fonts()
+    assert chain is not None
+    style = Style(chain, 20)
+    lines = wrap("one two three four five six\nseven", 120, style)
+    assert lines[-1] == "seven" and len(lines) > 2
+    assert all(measure(line, style) <= 120 for line in wrap("word " * 200, 120, style))
+    # CJK has no spaces: it breaks between characters, and a word too long for a line is cut.
+    assert all(measure(line, style) <= 120 for line in wrap("日本語のテキスト" * 5, 120, style))
+    assert all(measure(line, style) <= 120 for line in wrap("x" * 80, 120, style))
 
 
 def test_first_font_skips_missing_files(tmp_path: Path) -> None:

@@ -110,3 +110,38 @@ def test_bytes_do_not_depend_on_libyaml(tmp_path: Path) -> None:
                          default_flow_style=False, width=1 << 30)
         assert "".join("  " + line for line in pure.splitlines(keepends=True)) in text
     assert yaml.safe_load(text)["nodes"]["shot:s2"]["fields"]["prompt"] == "emoji 🎬 clap"
+
+
+def test_the_json_memo_reads_the_same_lock_and_never_a_stale_one(tmp_path: Path) -> None:
+    lock_path, memo = tmp_path / "storyboard.lock", tmp_path / ".storyboard" / "lock-memo.json"
+    lock = LockFile(lock_path, memo)
+    lock.nodes["shot:a"] = rec("a", "2026-01-01T00:00:00Z")
+    lock.nodes["shot:a"] = rec("b", "2026-01-02T00:00:00Z", take=2)
+    lock.nodes["shot:c"] = rec("c", "2026-01-03T00:00:00Z")
+    lock.save()
+    assert memo.is_file()
+    by_yaml, by_memo = LockFile(lock_path), LockFile(lock_path, memo)
+    assert by_memo.nodes == by_yaml.nodes and by_memo.history == by_yaml.history
+    assert by_memo.render() == lock_path.read_text()
+
+    # Edited by hand (or by git): the memo no longer matches the text and is not used.
+    lock_path.write_text(lock_path.read_text().replace("prompt: pc", "prompt: edited"))
+    edited = LockFile(lock_path, memo)
+    assert edited.nodes["shot:c"].fields == {"prompt": "edited"}
+    # ...and one change re-renders to the same bytes the YAML path gives.
+    edited.nodes["shot:c"] = rec("d", "2026-01-04T00:00:00Z")
+    fresh = LockFile(lock_path)
+    fresh.nodes["shot:c"] = rec("d", "2026-01-04T00:00:00Z")
+    assert edited.render() == fresh.render()
+
+
+def test_saving_an_unchanged_lock_leaves_the_file_alone(tmp_path: Path) -> None:
+    lock = LockFile(tmp_path / "storyboard.lock")
+    lock.nodes["shot:a"] = rec("a", "2026-01-01T00:00:00Z")
+    lock.save()
+    before = lock.path.stat()
+    again = LockFile(lock.path)
+    again.nodes["shot:a"] = again.nodes["shot:a"]  # the same record: no change
+    again.save()
+    after = lock.path.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)

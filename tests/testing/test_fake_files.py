@@ -134,15 +134,15 @@ def test_bytes_that_are_not_a_video_fail_the_import_with_a_message(fake_scenario
     assert fake_scenario.counters.assets_created == 0
 
 
-def test_an_upload_is_processing_before_it_is_imported(clock: ManualClock, clip_cache):
+def test_an_upload_is_validating_before_it_is_imported(clock: ManualClock, clip_cache):
     with FakeScenario(upload_import_delay=5, clock=clock) as fake, client_for(fake) as api:
         data = clip_cache.get(1.5, 160, 90).read_bytes()
         upload = start_upload(api, len(data), 1)
         assert upload["status"] == "pending"
         put_parts(upload, [data])
         done = api.post(f"/uploads/{upload['id']}/action", json={"action": "complete"})
-        assert done.json()["upload"]["status"] == "processing"
-        assert api.get(f"/uploads/{upload['id']}").json()["upload"]["status"] == "processing"
+        assert done.json()["upload"]["status"] == "validating"
+        assert api.get(f"/uploads/{upload['id']}").json()["upload"]["status"] == "validating"
         clock.advance(5)
         final = api.get(f"/uploads/{upload['id']}").json()["upload"]
         assert final["status"] == "imported" and final["entityId"].startswith("asset_")

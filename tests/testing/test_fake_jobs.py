@@ -63,7 +63,7 @@ def test_a_job_advances_to_success_and_its_video_downloads_as_a_real_mp4(fake_sc
     assert job["status"] == "success" and job["progress"] == 1
     assert job["jobType"] == "custom"
     assert [h["status"] for h in job["statusHistory"]] == [
-        "pending", "queued", "in-progress", "success"]
+        "pending", "queued", "warming-up", "in-progress", "finalizing", "success"]
     assert all(ISO_MS.match(d) for d in [job["createdAt"], job["updatedAt"]]
                + [h["date"] for h in job["statusHistory"]])
     assert job["metadata"]["input"]["prompt"] == "a fox"
@@ -213,9 +213,10 @@ def test_job_listing_pages_newest_first_and_filters_by_creation_time(clock: Manu
             ids.append(r.json()["job"]["jobId"])
             clock.advance(1)
 
-        first = api.get("/jobs", params={"types": "custom"}).json()
-        assert len(first["jobs"]) == 10  # the default page size: clients must page
+        first = api.get("/jobs", params={"types": "custom", "pageSize": 10}).json()
+        assert len(first["jobs"]) == 10  # clients must page
         assert first["nextPaginationToken"]
+        assert len(api.get("/jobs").json()["jobs"]) == 13  # the SDK's default page is 50
 
         seen, token, pages = [], None, 0
         while True:
@@ -230,7 +231,7 @@ def test_job_listing_pages_newest_first_and_filters_by_creation_time(clock: Manu
                 break
         assert (pages, seen) == (3, ids[::-1])
 
-        iso_since = first["jobs"][2]["createdAt"]  # shot 10
+        iso_since = first["jobs"][3]["createdAt"]  # shot 9: strictly after it
         recent = api.get("/jobs", params={"createdAfter": iso_since}).json()
         assert [j["metadata"]["input"]["prompt"] for j in recent["jobs"]] == [
             "shot 12", "shot 11", "shot 10"]

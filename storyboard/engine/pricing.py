@@ -1,0 +1,48 @@
+"""Pricing a plan: each unpriced row that will run is priced by the provider's dry run, a few
+at a time. `Project.plan` and `Project.build` call it inside their one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from pathlib import Path
+
+from storyboard.cache import ObjectStore
+from storyboard.engine.events import Plan, PlannedNode
+from storyboard.graph import Graph
+from storyboard.providers.base import InputFile, Provider, Request
+
+PRICING_SLOTS = 8  # dry runs at a time: independent reads, a few at once keep planning short
+
+
+async def priced(plan: Plan, prov: Provider, graph: Graph, root: Path, store: ObjectStore,
+                 digests: dict[str, str], *, own: bool = False) -> Plan:
+    """The plan with each unpriced node to run priced by a dry run (`own`: open and close
+    the provider around it). `digests`: what is known of the inputs (assets, cached nodes)."""
+    if own:
+        await prov.open()
+    slots = asyncio.Semaphore(PRICING_SLOTS)
+
+    def input_path(node_id: str) -> Path:
+        n = graph.nodes[node_id]
+        if n.kind == "asset" and n.path:
+            return root / n.path
+        return store.path(digests[node_id]) if node_id in digests else Path()
+
+    async def price(row: PlannedNode) -> PlannedNode:
+        if row.status == "cached" or row.estimate is not None:
+            return row
+        node = graph.nodes[row.node]
+        inputs = {i: InputFile(i, input_path(i), digests.get(i, ""),
+                               graph.nodes[i].media or "video")
+                  for i in node.inputs}
+        async with slots:
+            cost = await prov.estimate(Request(node, row.key or "", node.body, inputs))
+        return replace(row, estimate=cost)
+
+    try:
+        rows = await asyncio.gather(*(price(r) for r in plan.nodes))
+    finally:
+        if own:
+            await prov.close()
+    return Plan(tuple(rows), plan.provider)
