@@ -236,7 +236,6 @@ class Project:
                      reporter: Reporter, *, jobs: int, fail_fast: bool,
                      max_cost: float | None) -> Summary:
         """Plan, price, check the budget and run, in one event loop with the provider open."""
-        from storyboard.engine.paid import RateLimits
         from storyboard.engine.pricing import priced
         from storyboard.engine.runner import Engine
         from storyboard.settings import Settings
@@ -254,11 +253,9 @@ class Project:
                 raise BudgetError(f"the plan is estimated at {plan.estimate:g} credits, above "
                                   f"--max-cost {max_cost:g}; nothing was submitted (raise "
                                   "--max-cost, or build fewer targets)")
-            s = Settings.load(self.root)
             engine = Engine(self.ws, self.graph, prov, reporter, jobs=jobs, fail_fast=fail_fast,
                             max_cost=max_cost if prov.paid else None, statuses=statuses,
-                            now=s.now, coordinator=team,
-                            rate_limits=RateLimits(s.rate_limit_wait, s.rate_limit_total))
+                            knobs=Settings.load(self.root), coordinator=team)
             stamp.clear(self.ws.work)
             return await engine.run(self._assets(targets) + [r.node for r in plan.nodes])
         finally:

@@ -16,6 +16,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from storyboard.engine.events import Reporter
 from storyboard.engine.journal import Entry
@@ -31,6 +32,15 @@ from storyboard.hashing import hash_text
 from storyboard.providers.base import Provider, Request
 
 RECHECK = 5.0  # seconds between listings while a lost submission may still appear
+
+
+class Knobs(Protocol):
+    """What a build reads of the user's settings (settings.py's `Settings`)."""
+
+    rate_limit_wait: float
+    rate_limit_total: float
+
+    def now(self) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from storyboard.cache import Record
 from storyboard.engine.coordinator import Alone, Claim, Coordinator
 from storyboard.engine.events import NodeResult, Reporter, Summary
 from storyboard.engine.local import materialize, run_local
-from storyboard.engine.paid import RateLimits, Submitter
+from storyboard.engine.paid import Knobs, RateLimits, Submitter
 from storyboard.engine.status import Statuses
 from storyboard.engine.workspace import Workspace
 from storyboard.errors import (
@@ -52,7 +52,7 @@ class Engine:
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], str] = lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         coordinator: Coordinator | None = None,
-        rate_limits: RateLimits | None = None,
+        rate_limits: RateLimits | None = None, knobs: Knobs | None = None,
     ) -> None:
         self.ws = ws
         self.graph = graph
@@ -70,7 +70,9 @@ class Engine:
         self._budget = asyncio.Lock()
         self.sleep = sleep
         self.clock = clock
-        self.now = now  # the time recorded for what this run makes
+        self.now = knobs.now if knobs else now  # the time recorded for what this run makes
+        if knobs and rate_limits is None:
+            rate_limits = RateLimits(knobs.rate_limit_wait, knobs.rate_limit_total)
         self.coordinator = coordinator or Alone()  # other machines making the same paid nodes
         self.results: dict[str, NodeResult] = {}
         self.digests: dict[str, str] = {}
