@@ -60,7 +60,7 @@ class StoryboardGroup(click.Group):
             raise
         except KeyboardInterrupt:
             # a progress line may be half written: end it before saying why we stopped
-            _fail(ctx, "\ninterrupted: finished outputs are kept in the cache and the lock",
+            _fail(ctx, "interrupted: finished outputs are kept in the cache and the lock",
                   exit_codes.INTERRUPTED)
         except SpecError as exc:
             if json_mode := ctx.meta.get(JSON_MODE):
@@ -158,7 +158,9 @@ def _plan_text(plan: Plan) -> str:
 def plan(targets: tuple[str, ...], file: Path, provider: str | None, profile: str | None,
          as_json: bool) -> None:
     """Show every node: cached, to run or blocked, why, and the estimated cost. Runs nothing."""
-    p = load_project(file, profile).plan(targets, provider)
+    # Pricing on Scenario takes seconds (uploads, a dry run per node): say so before it starts.
+    p = load_project(file, profile).plan(targets, provider,
+                                         say=lambda text: click.echo(text, err=True))
     if as_json:
         echo_json({"provider": p.provider, "estimate": p.estimate, "paid_before": p.paid_before,
               "nodes": [n.as_dict() for n in p.nodes]})
@@ -183,9 +185,14 @@ def build(targets: tuple[str, ...], file: Path, provider: str | None, profile: s
     from storyboard.cli.cmd_team import echo_transfers
 
     project = load_project(file, profile, remote)
-    summary = project.build(targets, provider=provider, jobs=jobs, fail_fast=not keep_going,
-                            max_cost=max_cost, reporter=_reporter(as_json), wait=wait, push=push,
-                            burn_in=burn_in)
+    reporter = _reporter(as_json)
+    try:
+        summary = project.build(targets, provider=provider, jobs=jobs, fail_fast=not keep_going,
+                                max_cost=max_cost, reporter=reporter, wait=wait, push=push,
+                                burn_in=burn_in)
+    finally:  # Ctrl-C or an error: the message goes below the table, never onto its bar
+        if isinstance(reporter, LiveReporter):
+            reporter.stop()
     if summary.pushed is not None:
         echo_transfers(summary.pushed, as_json)
     if not as_json:
