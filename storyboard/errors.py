@@ -4,6 +4,8 @@ Problems found before anything runs are exceptions; a node that fails while runn
 `NodeResult` value (see `engine/`): `NodeFailed` carries it inside the engine and never escapes.
 
     StoryboardError                  base: every message says what happened and what to do
+    ├── UsageError                   the command asks for something not configured: push or
+    │                                pull with no remote                             (exit 2)
     ├── ProjectError                 the project cannot be run as written          (exit 3)
     │   ├── SpecError                one or more `Problem`s in storyboard.yaml: syntax, fields,
     │   │                            catalogue rules, references, cycles, asset files
@@ -18,6 +20,8 @@ Problems found before anything runs are exceptions; a node that fails while runn
     │   └── FfmpegNotFound           no ffmpeg/ffprobe binary could be located
     ├── GraphvizError                Graphviz's `dot` is missing or could not draw the graph
     ├── StoreError                   the cache, the journal or the lock cannot be read or written
+    │   ├── LockError                storyboard.lock cannot be read (not a file, no permission,
+    │   │                            git conflict markers): the project is invalid   (exit 3)
     │   ├── RemoteError              a remote cache cannot be reached, read or written
     │   └── JournalDamaged           a journal entry cannot be read: its node may have a paid
     │                                job already, so it is never resubmitted on a guess
@@ -178,8 +182,16 @@ class FfmpegNotFound(MediaError):
     """No ffmpeg or ffprobe binary could be located."""
 
 
+class UsageError(StoryboardError):
+    """The command asks for something that is not configured (push with no remote)."""
+
+
 class StoreError(StoryboardError):
     """The cache, the journal or the lock file cannot be read or written."""
+
+
+class LockError(StoreError):
+    """storyboard.lock cannot be read as it is: the user restores or resolves it."""
 
 
 class ProviderError(StoryboardError):

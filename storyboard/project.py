@@ -19,7 +19,12 @@ from storyboard.cache.gc import DEFAULT_GRACE
 from storyboard.engine.events import Plan, PlannedNode, Reporter, Summary
 from storyboard.engine.status import Statuses
 from storyboard.engine.workspace import Workspace
-from storyboard.errors import BudgetError, Problem, RemoteError, SpecError
+from storyboard.errors import (
+    BudgetError,
+    Problem,
+    SpecError,
+    UsageError,
+)
 from storyboard.graph import Graph, graph_of, render_graph
 from storyboard.probe import probe_assets
 from storyboard.providers.base import Provider
@@ -298,7 +303,7 @@ class Project:
     def open_remote(self) -> Remote:
         url = self.remote_url()
         if url is None:
-            raise RemoteError("no remote cache is configured: add `remote: URL` to "
+            raise UsageError("no remote cache is configured: add `remote: URL` to "
                               f"{self.file.name}, set STORYBOARD_REMOTE, or pass --remote URL "
                               "(a folder or s3://bucket/prefix)")
         return open_remote(url, warn=self.ws.store.warn)

@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from storyboard.cache import lockmemo
-from storyboard.errors import StoreError, UnsafePath
+from storyboard.errors import LockError, StoreError, UnsafePath
 from storyboard.paths import is_digest, read_bounded, write_atomic
 
 LOCK_SCHEMA = 1
@@ -134,13 +134,13 @@ class LockFile:
         try:
             raw = read_bounded(path, MAX_LOCK_BYTES) if path.exists() else None
         except (OSError, UnsafePath) as exc:
-            raise StoreError(f"{path} cannot be read ({getattr(exc, 'strerror', None) or exc}); "
+            raise LockError(f"{path} cannot be read ({getattr(exc, 'strerror', None) or exc}); "
                              "restore it from git or delete it") from None
         if raw is None:
             return
         text = raw.decode("utf-8", "replace")
         if any(line.startswith(("<<<<<<< ", ">>>>>>> ")) for line in text.splitlines()):
-            raise StoreError(f"{path} has git conflict markers; take one side (git checkout "
+            raise LockError(f"{path} has git conflict markers; take one side (git checkout "
                              "--theirs -- storyboard.lock) and build, and set up the merge driver "
                              "(README: storyboard.lock in git)")
         hit = lockmemo.read(self.memo, text) if self.memo is not None else None
@@ -158,9 +158,9 @@ class LockFile:
             return
         schema = data.get("schema") if isinstance(data, dict) else None
         if isinstance(schema, int) and schema != LOCK_SCHEMA:  # another release's: keep it
-            raise StoreError(f"{path} is not a storyboard lock of schema {LOCK_SCHEMA} (it says "
-                             f"schema {schema}); use the storyboard release that wrote it, or "
-                             "restore it from git")
+            raise LockError(f"{path} is not a storyboard lock of schema {LOCK_SCHEMA} (it says "
+                            f"schema {schema}); use the storyboard release that wrote it, or "
+                            "restore it from git")
         if not isinstance(data, dict) or schema != LOCK_SCHEMA:
             self.damage.append(f"{path}:1: not a storyboard lock of schema {LOCK_SCHEMA}")
             return

@@ -30,6 +30,8 @@ EXIT_CODES: dict[type[BaseException], int] = {
     e.FfmpegNotFound: FAILED,
     e.GraphvizError: FAILED,
     e.StoreError: FAILED,
+    e.LockError: INVALID,  # the project's own file: restore it from git, or resolve the merge
+    e.UsageError: USAGE,
     e.RemoteError: FAILED,
     e.RemoteUrlError: INVALID,  # the URL itself is wrong: fix --remote / the file / the env
     e.JournalDamaged: FAILED,  # that node is blocked; the message says how to unblock it

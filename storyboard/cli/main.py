@@ -30,7 +30,13 @@ from storyboard.cli.options import (
     build_options,
     target_options,
 )
-from storyboard.cli.reporters import JsonReporter, LiveReporter, PlainReporter, summary_text
+from storyboard.cli.reporters import (
+    JsonReporter,
+    LiveReporter,
+    PlainReporter,
+    plan_counts,
+    summary_text,
+)
 from storyboard.engine import Plan, Reporter
 from storyboard.errors import SpecError, StoryboardError
 
@@ -114,20 +120,25 @@ def init(directory: Path, name: str | None, force: bool) -> None:
 def validate(file: Path, profile: str | None, as_json: bool) -> None:
     """Check everything that can be checked offline; list every problem."""
     project = load_project(file, profile)
+    # Nodes as `plan` and `build` count them (docs/diagnostics.md, "Words the counts use"):
+    # units of work the build makes with no targets; assets are inputs, not work.
+    graph = project.graph
+    default = {i for i in project.order(project.target_ids()) if graph.nodes[i].kind != "asset"}
+    outside = sum(1 for i, n in graph.nodes.items() if n.kind != "asset" and i not in default)
     counts = {"shots": len(project.board.shots), "cuts": len(project.board.cuts),
-              "nodes": len(project.graph.nodes)}
+              "nodes": len(default), "outside": outside}
     if as_json:
         echo_json({"valid": True, **counts, "diagnostics": [], "count": 0, "omitted": 0})
     else:
+        more = (f"; {plural(outside, 'node')} outside every cut, built only when named"
+                if outside else "")
         click.echo(f"{project.file}: ok ({plural(counts['shots'], 'shot')}, "
-                   f"{plural(counts['cuts'], 'cut')}, {plural(counts['nodes'], 'node')})")
+                   f"{plural(counts['cuts'], 'cut')}, {plural(counts['nodes'], 'node')}{more})")
 
 
 def _plan_text(plan: Plan) -> str:
     lines = []
     for n in plan.nodes:
-        if n.kind == "frame" and n.status == "cached":
-            continue
         cost = f"{n.estimate:g} CU" if n.estimate else ""
         if n.estimate is None and n.model and n.status != "cached" and plan.provider != "preview":
             cost = "? CU"
@@ -137,8 +148,7 @@ def _plan_text(plan: Plan) -> str:
     unpriced = len(plan.unpriced) if plan.provider != "preview" else 0
     more = (f" + {unpriced} node{'s' if unpriced != 1 else ''} priced once their inputs exist"
             if unpriced else "")
-    lines.append(f"{len(plan.to_run)} to run, {len(plan.nodes) - len(plan.to_run)} cached; "
-                 f"estimate {plan.estimate:g} CU{more}; already paid for: "
+    lines.append(f"{plan_counts(plan)}; estimate {plan.estimate:g} CU{more}; already paid for: "
                  f"{plan.paid_before:g} CU (provider {plan.provider})")
     return "\n".join(lines)
 

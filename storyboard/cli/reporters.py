@@ -15,6 +15,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, ClassVar, TextIO
 
+from storyboard.cli.common import plural
 from storyboard.engine import NodeResult, Plan, Reporter, Summary
 
 if TYPE_CHECKING:  # rich is imported only when a live view is shown: it costs ~50 ms
@@ -69,9 +70,7 @@ class PlainReporter(Reporter):
         self.out.flush()
 
     def plan(self, plan: Plan) -> None:
-        run = len(plan.to_run)
-        self.line(f"plan: {len(plan.nodes)} nodes, {run} to run, "
-                  f"{len(plan.nodes) - run} cached (provider {plan.provider})")
+        self.line(f"plan: {plan_counts(plan)} (provider {plan.provider})")
 
     def node_started(self, node: str, label: str, kind: str, stage: str = "running") -> None:
         self.line(f"{label}: {stage} ({kind})")
@@ -97,6 +96,15 @@ class PlainReporter(Reporter):
 
     def run_done(self, summary: Summary) -> None:
         self.out.write(summary_text(summary) + "\n")
+
+
+def plan_counts(plan: Plan) -> str:
+    """'12 nodes: 4 to run, 8 blocked, 0 cached': the words of docs/diagnostics.md, which the
+    rows of `plan`, the live view and the build's summary use too."""
+    by = {state: sum(1 for n in plan.nodes if n.status == state)
+          for state in ("to run", "blocked", "cached")}
+    return (f"{plural(len(plan.nodes), 'node')}: {by['to run']} to run, {by['blocked']} blocked, "
+            f"{by['cached']} cached")
 
 
 def summary_text(summary: Summary) -> str:
@@ -148,9 +156,8 @@ class LiveReporter(Reporter):
             self.live.update(self._table())
 
     def plan(self, plan: Plan) -> None:
-        for n in plan.nodes:
-            if n.kind != "frame":
-                self.rows[n.node] = [n.label, "waiting", 0.0, ""]
+        for n in plan.nodes:  # every node, frames too: the count matches the summary's
+            self.rows[n.node] = [n.label, "waiting", 0.0, ""]
         from rich.live import Live
 
         self.live = Live(self._table(), console=self.console, refresh_per_second=8,

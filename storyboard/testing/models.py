@@ -1,8 +1,8 @@
 """The fake's view of the Luma models: which request bodies the service accepts, what they cost,
 and what size and length of video they produce.
 
-Read straight from `storyboard/catalogue/luma-models.json` and checked here independently of
-`storyboard.catalogue`, so a bug in the client-side mapping shows up as a 400 from the fake.
+Read from `seed/luma-models.json`, made from Scenario's model reference page by `seed_table.py`,
+never from `storyboard.catalogue`: a bug in our catalogue or mapping shows up as a 400 here.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from storyboard.catalogue.models import seconds_of
 from storyboard.testing.images import decode_base64_image, is_image_data_url, sniff_image
 
 RULE_KINDS = ("requires", "requires_value", "forbids_with", "exclusive")
@@ -100,7 +99,8 @@ class Accepted:
 
 @functools.cache
 def load_models() -> Mapping[str, Model]:
-    text = resources.files("storyboard.catalogue").joinpath("luma-models.json").read_text("utf-8")
+    text = resources.files("storyboard.testing").joinpath("seed", "luma-models.json").read_text(
+        "utf-8")
     models: dict[str, Model] = {}
     for m in json.loads(text)["models"]:
         params = {
@@ -132,6 +132,12 @@ def load_models() -> Mapping[str, Model]:
     return models
 
 
+def seconds_of(value: Any) -> float | None:
+    """A duration input as seconds: 5 or "5s"."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str) and value.endswith("s") and value[:-1].isdigit():
+        return float(value[:-1])
     return None
 
 

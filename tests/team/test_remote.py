@@ -144,9 +144,10 @@ def test_an_unreachable_remote_stops_the_build_before_anything_runs(
 
 def test_pull_without_a_remote_says_how_to_configure_one(tmp_path: Path) -> None:
     (tmp_path / "storyboard.yaml").write_text(FILM)
-    r = sb("pull", "-f", str(tmp_path))
-    assert r.exit_code == 1
-    assert "no remote cache is configured" in r.output and "STORYBOARD_REMOTE" in r.output
+    for command in ("pull", "push"):
+        r = sb(command, "-f", str(tmp_path))
+        assert r.exit_code == 2  # usage: the project is fine, the command lacks a remote
+        assert "no remote cache is configured" in r.output and "STORYBOARD_REMOTE" in r.output
 
 
 class _DiesBeforeRename(LocalFileSystem):  # type: ignore[misc]
