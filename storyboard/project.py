@@ -33,7 +33,6 @@ from storyboard.remote import Remote, Transfer, TransferReport, open_remote, res
 from storyboard.remote import pull as pull_objects
 from storyboard.remote import push as push_objects
 from storyboard.spec import SourceMap, Storyboard, read_all, suggest
-from storyboard.team import coordinator
 
 if TYPE_CHECKING:  # annotations only: their modules are imported by the methods using them
     # (asyncio, filelock, pydantic-settings, media and the runner cost every command that
@@ -182,9 +181,10 @@ class Project:
     def build(self, targets: list[str] | tuple[str, ...] = (), *, provider: str | None = None,
               jobs: int = 4, fail_fast: bool = False, max_cost: float | None = None,
               reporter: Reporter | None = None, provider_obj: Provider | None = None,
-              wait: bool = False, push: bool = False,
+              wait: bool = False, push: bool = False, burn_in: bool = False,
               progress: Callable[[Transfer], None] | None = None) -> BuildResult:
         """Run what the plan says, then render the cuts. Failures are in the result.
+        `burn_in` also writes a review copy of each cut built (see review/burnin.py).
 
         With a remote configured, outputs missing here are fetched from it before anything
         runs; `push` then uploads what this build made (the report is `result.pushed`).
@@ -204,6 +204,11 @@ class Project:
                                               fail_fast=fail_fast, max_cost=max_cost))
             result = BuildResult(summary.results, summary.elapsed, summary.interrupted,
                                  renders=self._renders(summary))
+            if burn_in:  # beside the cuts, which stay clean
+                from storyboard.review.burnin import review_copies
+
+                ok = {r.node for r in summary.results if r.status in ("done", "cached")}
+                result.renders += review_copies(self, ok)
             if push and remote is not None:
                 made = [r.output for r in summary.results if r.status == "done" and r.output]
                 result.pushed = push_objects(self.ws.store, remote, made, progress=progress)
@@ -219,6 +224,7 @@ class Project:
         from storyboard.engine.pricing import priced
         from storyboard.engine.runner import Engine
         from storyboard.settings import Settings
+        from storyboard.team import coordinator
 
         await prov.open()
         try:  # with a remote, the team's records come first: what they made is cached here
@@ -306,7 +312,8 @@ class Project:
             raise UsageError("no remote cache is configured: add `remote: URL` to "
                               f"{self.file.name}, set STORYBOARD_REMOTE, or pass --remote URL "
                               "(a folder or s3://bucket/prefix)")
-        return open_remote(url, warn=self.ws.store.warn)
+        from storyboard.settings import s3_from_env_file as s3_env
+        return open_remote(url, self.ws.store.warn, s3_env(self.root))
 
     def push(self, *, jobs: int = 8, force: bool = False,
              progress: Callable[[Transfer], None] | None = None) -> TransferReport:

@@ -195,3 +195,19 @@ def _url_problem(url: str) -> str:
     except ValueError:
         pass
     return f"is plain http to {host!r}, another machine"
+
+
+# What a remote cache on S3 may take from the project's `.env` (the environment and the AWS
+# config/profile are read by botocore itself).
+S3_NAMES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+            "STORYBOARD_S3_ENDPOINT", "AWS_ENDPOINT_URL")
+
+
+def s3_from_env_file(project_root: Path) -> dict[str, str]:
+    """The S3 settings the project's `.env` sets (empty without one; a bad one is reported
+    by `Settings.load`, which every command runs first)."""
+    try:
+        values = _read_dotenv(project_root / ".env")
+    except ProjectError:
+        return {}
+    return {k: v for k, v in values.items() if k in S3_NAMES and v}

@@ -178,13 +178,14 @@ def _reporter(as_json: bool) -> Reporter:
 @build_options
 def build(targets: tuple[str, ...], file: Path, provider: str | None, profile: str | None,
           jobs: int, max_cost: float | None, keep_going: bool, wait: bool, remote: str | None,
-          push: bool, as_json: bool) -> None:
+          push: bool, burn_in: bool, as_json: bool) -> None:
     """Run what the plan says, then render the cuts (default: every cut)."""
     from storyboard.cli.cmd_team import echo_transfers
 
     project = load_project(file, profile, remote)
     summary = project.build(targets, provider=provider, jobs=jobs, fail_fast=not keep_going,
-                            max_cost=max_cost, reporter=_reporter(as_json), wait=wait, push=push)
+                            max_cost=max_cost, reporter=_reporter(as_json), wait=wait, push=push,
+                            burn_in=burn_in)
     if summary.pushed is not None:
         echo_transfers(summary.pushed, as_json)
     if not as_json:

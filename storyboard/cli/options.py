@@ -86,5 +86,9 @@ def build_options(f: F) -> F:
                      help="A shared cache to read through (a folder or s3://bucket/prefix)."),
         click.option("--push", is_flag=True,
                      help="Upload what this build made to the remote cache."),
+        click.option("--burn-in", is_flag=True,
+                     help="Also write a review copy of each cut, NAME.burnin.mp4 beside it, "
+                     "with record timecode and each entry's shot name burned in (the cut "
+                     "itself stays clean)."),
         JSON_OPTION,
     )

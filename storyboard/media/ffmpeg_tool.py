@@ -20,6 +20,7 @@ import ffmpeg
 
 from storyboard.errors import FfmpegNotFound, MediaError
 from storyboard.media import binaries
+from storyboard.media.burnin import draw_burn_in, windows
 from storyboard.media.captions import resolve_chain
 from storyboard.media.cut import build_cut, plan_cut, total_frames
 from storyboard.media.cutter import CutRenderer
@@ -298,6 +299,25 @@ class Ffmpeg:
             renderer = CutRenderer(self._run, self._probe, self.ffmpeg_path, self.ffprobe_path,
                                    work)
             return renderer.render(spec, plan, bed, tmp, target)
+
+    def burn_in(self, spec: CutSpec, labels: Sequence[str], cut: StrPath, dst: StrPath) -> None:
+        """A review copy of the rendered `cut` (made from `spec`): record timecode and each
+        entry's name (`labels`, one per segment) burned in below the safe area."""
+        chain = resolve_chain(self._fonts)
+        if chain is None:
+            raise MediaError("no font to burn in with; reinstall storyboard (it ships fonts)")
+        probed = self._probe_all([s.path for s in spec.segments])
+        spans = windows(plan_cut(spec, probed), labels)
+        source = Path(cut)
+        info = self._probe(source).info
+        with workdir() as work, atomic_output(Path(dst)) as tmp:
+            inp = ffmpeg.input(str(source.resolve()))
+            video = draw_burn_in(inp["v:0"], spans, spec.width, spec.height, spec.fps, chain,
+                                 work).filter("format", "yuv420p")
+            streams = [video, inp["a:0"]] if info.has_audio else [video]
+            output = ffmpeg.output(*streams, str(tmp), **encode_args(PREVIEW_PRESET, 20))
+            self._run(compile_argv(output, self.ffmpeg_path),
+                      f"cannot burn timecode and names into a copy of {source}")
 
     # -- generated test media --------------------------------------------------------------
 

@@ -83,12 +83,12 @@ def s3_endpoint() -> str | None:
 class Remote:
     """One remote cache: check it, list it, and move single objects to and from it."""
 
-    def __init__(self, url: str, fs: Any = None, warn: Callable[[str], None] = lambda _m: None
-                 ) -> None:
+    def __init__(self, url: str, fs: Any = None, warn: Callable[[str], None] = lambda _m: None,
+                 env_file: dict[str, str] | None = None) -> None:
         self.url = url
         self.warn = warn
         if fs is None:
-            fs, root = _open_fs(url)
+            fs, root = _open_fs(url, env_file or {})
         else:
             root = url.split("://", 1)[-1]
         self.fs = fs
@@ -287,7 +287,35 @@ def _copy_capped(src: BinaryIO, dst: BinaryIO, claimed: int, what: str) -> str:
     return got
 
 
-def _open_fs(url: str) -> tuple[Any, str]:
+def s3_options(env_file: dict[str, str]) -> dict[str, Any]:
+    """s3fs options: the endpoint and credentials from the environment first, else from the
+    project's `.env` (`env_file`); botocore reads AWS config and profiles itself. Held in
+    memory only. An endpoint a project file chose never receives credentials from elsewhere
+    (the environment, a profile): the file would otherwise send them to any host it names."""
+    options: dict[str, Any] = {}
+    endpoint = s3_endpoint()
+    from_file = None
+    if endpoint is None:
+        from_file = env_file.get("STORYBOARD_S3_ENDPOINT") or env_file.get("AWS_ENDPOINT_URL")
+        endpoint = from_file
+    names = {"key": "AWS_ACCESS_KEY_ID", "secret": "AWS_SECRET_ACCESS_KEY",
+             "token": "AWS_SESSION_TOKEN", "profile": "AWS_PROFILE"}
+    for option, name in names.items():
+        if not os.environ.get(name) and env_file.get(name):
+            options[option] = env_file[name]
+    if from_file and not ("key" in options and "secret" in options):
+        raise RemoteUrlError(
+            f"the project's .env sets the S3 endpoint {from_file[:200]!r} but not the "
+            "credentials for it; storyboard does not send credentials from your environment "
+            "or AWS profile to an endpoint a project file chose: set STORYBOARD_S3_ENDPOINT in "
+            "your environment instead, or put AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for "
+            "that endpoint in the same .env")
+    if endpoint:
+        options["client_kwargs"] = {"endpoint_url": endpoint}
+    return options
+
+
+def _open_fs(url: str, env_file: dict[str, str]) -> tuple[Any, str]:
     try:
         from fsspec.core import url_to_fs
     except ImportError:
@@ -295,14 +323,12 @@ def _open_fs(url: str) -> tuple[Any, str]:
                           "pip install fsspec s3fs") from None
     options: dict[str, Any] = {}
     if url.startswith(("s3://", "s3a://")):
-        endpoint = s3_endpoint()
         options = {
             "skip_instance_cache": True,
             "config_kwargs": {"connect_timeout": 5, "read_timeout": 60,
                               "retries": {"max_attempts": 3}},
+            **s3_options(env_file),
         }
-        if endpoint:
-            options["client_kwargs"] = {"endpoint_url": endpoint}
     try:
         fs, root = url_to_fs(url, **options)
     except ImportError as exc:
@@ -314,8 +340,10 @@ def _open_fs(url: str) -> tuple[Any, str]:
     return fs, str(root)
 
 
-def open_remote(url: str, warn: Callable[[str], None] = lambda _m: None) -> Remote:
-    """A `Remote` for a URL: a folder path, file://... or s3://bucket/prefix."""
+def open_remote(url: str, warn: Callable[[str], None] = lambda _m: None,
+                env_file: dict[str, str] | None = None) -> Remote:
+    """A `Remote` for a URL: a folder path, file://... or s3://bucket/prefix; `env_file`: the
+    S3 settings of the project's `.env` (`settings.s3_from_env_file`)."""
     if "://" not in url:
         url = str(Path(url).resolve())
-    return Remote(url, warn=warn)
+    return Remote(url, warn=warn, env_file=env_file)

@@ -171,3 +171,39 @@ def test_a_remote_url_that_names_no_cache_gets_a_located_error(
     r = sb("pull", "-f", str(tmp_path))
     assert r.exit_code == 3 and "`remote:` in " in r.output and says in r.output, r.output
     assert "Traceback" not in r.output
+
+
+@pytest.mark.e2e
+def test_s3_credentials_from_the_project_env_are_used_and_written_nowhere(
+        tmp_path: Path, s3_bucket: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    p, digests = _project(tmp_path)
+    secret = "sb-test-secret-7f3a9c"  # moto takes any; this one is easy to look for
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    (p.root / ".env").write_text(f"AWS_ACCESS_KEY_ID=sbkey\nAWS_SECRET_ACCESS_KEY={secret}\n")
+    url = f"s3://{s3_bucket}/from-dotenv"
+    remote = Project.load(p.root, remote=url).open_remote()
+    report = push(p.ws.store, remote, digests)
+    assert report.ok and sorted(report.moved) == sorted(digests)
+    found = [f for f in tmp_path.rglob("*") if f.is_file() and f.name != ".env"
+             and secret.encode() in f.read_bytes()]
+    assert found == []
+    for key in remote.fs.find(f"{s3_bucket}/from-dotenv"):
+        assert secret.encode() not in remote.fs.cat_file(key)
+
+
+def test_an_endpoint_from_the_project_env_never_gets_credentials_from_elsewhere(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "storyboard.yaml").write_text(FILM)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "users-own-key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "users-own-secret")
+    monkeypatch.delenv("STORYBOARD_S3_ENDPOINT", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    (tmp_path / ".env").write_text("STORYBOARD_S3_ENDPOINT=http://collector.invalid:9000\n")
+    r = sb("pull", "-f", str(tmp_path), "--remote", "s3://films/fox")
+    assert r.exit_code == 3, r.output
+    assert "the project's .env sets the S3 endpoint 'http://collector.invalid:9000'" in r.output
+    assert "does not send credentials from your environment" in r.output
+    assert "Traceback" not in r.output
