@@ -41,3 +41,60 @@ def report(name: str, value: float, baseline_name: str, baseline: float, goal: s
     )
     print(line)
     return line
+
+
+FLOOR = "import pydantic, networkx, httpx, click, yaml"  # what any command of ours must import
+
+
+class Run:
+    """One child process, measured by the kernel: wall, CPU (user + system, its waited-for
+    children included, e.g. ffmpeg) and peak resident memory of the largest process."""
+
+    def __init__(self, wall: float, cpu: float, peak_mb: float, code: int, out: str,
+                 err: str) -> None:
+        self.wall, self.cpu, self.peak_mb, self.code, self.out, self.err = (
+            wall, cpu, peak_mb, code, out, err)
+
+
+def run(argv: list[str], *, cwd: str | None = None, env: dict[str, str] | None = None,
+        check: bool = True) -> Run:
+    import os
+    import tempfile
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        child = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - t0
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        r = Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
+                child.returncode, out.read().decode("utf-8", "replace"),
+                err.read().decode("utf-8", "replace"))
+    if check and r.code != 0:
+        raise SystemExit(f"{' '.join(argv[:6])}... failed ({r.code}):\n{r.err[-3000:]}")
+    return r
+
+
+def best_runs(argv: list[str], repeat: int, **kw: object) -> Run:
+    """The run with the median wall time of `repeat` runs."""
+    runs = sorted((run(argv, **kw) for _ in range(repeat)), key=lambda r: r.wall)  # type: ignore[arg-type]
+    return runs[len(runs) // 2]
+
+
+def floor(repeat: int = 5) -> Run:
+    """The import floor: `python -c "import pydantic, networkx, httpx, click, yaml"`."""
+    return best_runs([sys.executable, "-c", FLOOR], repeat)
+
+
+def load() -> str:
+    """The load average while measuring: figures from a busy machine read in that light."""
+    import os
+
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} cores"
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "NOT MET"

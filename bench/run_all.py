@@ -17,17 +17,28 @@ from pathlib import Path
 HERE = Path(__file__).parent
 ROOT = HERE.parent
 BENCHES = [
-    ("validate.py", "Validate a 1,000-shot storyboard (beyond `import storyboard`)",
-     "under 1 s beyond import"),
-    ("noop.py", "No-op build of a 200-shot project", "under 0.5 s"),
-    ("stitch.py", "Stitch 20 uniform clips vs raw `ffmpeg -f concat -c copy`; 5 s 720p preview",
-     "ratio ≤ 1.5; preview under 1.5 s"),
-    ("parallel.py", "40 shots on the fake Scenario server (2 s latency) with --jobs 8",
-     "≤ 1.15 × ideal + stitching; peak parallel jobs = 8"),
-    ("remote.py", "Remote cache: pull with everything local; parallel push vs sequential",
+    ("scaling.py", "Scaling through the CLI: build, no-op build, validate and plan of 200 / "
+     "1,000 / 5,000 shots (stand-in provider), beside the import floor and DVC's `dvc repro`",
+     "full-build CPU <= 2 ms per node at 5,000; validate and plan <= 1 s beyond the import "
+     "floor; no-op build <= 0.1 s at 5,000"),
+    ("cuts.py", "Cuts through the CLI (`storyboard build CUT`), 20 x 5 s 720p: hard cuts beside "
+     "`ffmpeg -f concat -c copy`; a crossfade and a music bed beside the expert smart render; "
+     "MoviePy", "hard cuts <= 2x the copy; smart cut <= 1.5x the expert, <= 200 MB peak"),
+    ("validate.py", "`storyboard validate` of a 1,000-shot storyboard (beyond `import "
+     "storyboard`)", "under 1 s beyond import"),
+    ("noop.py", "`storyboard build` no-op of a 200-shot project (preview provider)",
+     "under 0.5 s"),
+    ("stitch.py", "Ffmpeg.render_cut in process (Python API, not the CLI): 20 uniform 1 s clips "
+     "vs raw `ffmpeg -f concat -c copy`; 5 s 720p preview", "ratio <= 1.5; preview under 1.5 s"),
+    ("parallel.py", "Project.build in process (Python API, not the CLI): 40 shots on the fake "
+     "Scenario server (2 s latency), 8 jobs at once", "<= 1.15 x ideal + stitching; peak "
+     "parallel jobs = 8"),
+    ("remote.py", "Remote cache: `storyboard pull` with everything local (CLI); parallel vs "
+     "sequential push (Python API, in process)",
      "pull < 1 s for 200 objects; push faster than sequential"),
-    ("export.py", "Export the example trailer in every format vs the otio export; a first "
-     "export vs a repeat", "each format well under a second; a repeat places no media again"),
+    ("export.py", "Project.export in process (Python API, not the CLI): the example trailer in "
+     "every format vs the otio export; a first export vs a repeat",
+     "each format well under a second; a repeat places no media again"),
 ]
 
 
@@ -46,6 +57,9 @@ def machine() -> str:
 
 
 def main() -> None:
+    peers = subprocess.run([sys.executable, str(HERE / "peers.py")], cwd=ROOT,
+                           capture_output=True, text=True, check=False)
+    print(f"peers: {peers.stdout.strip() or peers.stderr.strip()[-500:]}", file=sys.stderr)
     sections = []
     for script, title, goal in BENCHES:
         path = HERE / script
@@ -65,7 +79,12 @@ def main() -> None:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     text = (f"# Benchmarks\n\nProduced by `python bench/run_all.py` on {when}.\n\n"
             f"Machine: {machine()}.\n\nEvery figure is printed next to a baseline measured in "
-            "the same run, so numbers from noisy machines can be compared by their ratios.\n\n"
+            "the same run, so numbers from noisy machines can be compared by their ratios. "
+            "Sections whose title names a command ran it as a child process (`python -m "
+            "storyboard ...`); sections that say *in process* call the Python API. Goals are "
+            "marked met or NOT MET in each section's output. The peers (DVC, MoviePy) live "
+            "in their own venv, `bench/.peers`, made by `python bench/peers.py`; a missing "
+            "one is reported as missing.\n\n"
             + "\n".join(sections))
     (ROOT / "BENCHMARKS.md").write_text(text, "utf-8")
     print("wrote BENCHMARKS.md", file=sys.stderr)

@@ -1,0 +1,176 @@
+"""Cuts through the CLI next to what an expert types, in the same run: 20 x 5 s 720p clips.
+
+1. Hard cuts: `storyboard build hard` (a fresh cache each run: probe, hash, plan, stitch) next
+   to `ffmpeg -f concat -safe 0 -i list -c copy` (the limit: nothing re-encoded). Goal <= 2x.
+2. A crossfade between clips 10 and 11 and a music bed: `storyboard build smart` next to the
+   expert smart render: xfade re-encodes only clips 10 and 11 (same x264 settings as the
+   clips), the concat demuxer copies the rest, the music is encoded once apart and muxed
+   (4 ffmpeg commands, timed together). Goal <= 1.5x the expert's time, <= 200 MB peak.
+3. MoviePy (bench/peers.py) stitching the same 20 clips with hard cuts, for reference.
+Peak memory is the kernel's ru_maxrss: the largest single process of the command's tree.
+
+Run: python bench/cuts.py [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from _timing import Run, load, run, verdict
+from peers import peer
+
+ROOT = HERE.parent
+CLIPS, SECONDS, W, H, FPS = 20, 5, 1280, 720, 24
+FADE_AT, FADE = 10, 1.0  # the crossfade joins clip 10 (0-based) to clip 9
+# Different pictures, the same encoder settings and colour tags (as one model returns them).
+PATTERNS = ("testsrc2", "testsrc", "rgbtestsrc")
+X264 = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p",
+        "-g", "48", "-r", str(FPS)]
+MUSIC = SECONDS * CLIPS
+
+
+def ff() -> str:
+    return shutil.which("ffmpeg") or "ffmpeg"
+
+
+def quiet(*args: str) -> list[str]:
+    return [ff(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args]
+
+
+def make_media(media: Path) -> list[Path]:
+    media.mkdir(parents=True)
+    clips = []
+    for i in range(CLIPS):
+        clip = media / f"c{i:02d}.mp4"
+        src = f"{PATTERNS[i % len(PATTERNS)]}=s={W}x{H}:r={FPS}:d={SECONDS}"
+        run(quiet("-f", "lavfi", "-i", src, *X264, "-an", str(clip)))
+        clips.append(clip)
+    run(quiet("-f", "lavfi", "-i", f"sine=frequency=330:duration={MUSIC}", "-c:a", "aac",
+              "-b:a", "128k", str(media / "music.m4a")))
+    return clips
+
+
+def project(root: Path, clips: list[Path], media: Path) -> Path:
+    names = [c.stem for c in clips]
+    lines = ["version: 1", "name: cuts", "assets:"]
+    lines += [f"  {c.stem}: media/{c.name}" for c in clips]
+    # A film needs a shot; the cuts use only the clips, so it is never built.
+    lines += ["  music: media/music.m4a", "shots:", "  unused:", "    generate: {prompt: unused}",
+              "cuts:", "  hard:", f"    fps: {FPS}",
+              "    resolution: 720p", "    clip_audio: false", "    shots: [" + ", ".join(names)
+              + "]", "  smart:", f"    fps: {FPS}", "    resolution: 720p",
+              "    clip_audio: false", "    shots:"]
+    for i, name in enumerate(names):
+        lines.append(f"      - {{shot: {name}, transition: {{type: crossfade, duration: {FADE:g}}}}}"
+                     if i == FADE_AT else f"      - {name}")
+    lines += ["    audio: {asset: music}"]
+    root.mkdir(parents=True)
+    shutil.copytree(media, root / "media")
+    (root / "storyboard.yaml").write_text("\n".join(lines) + "\n", "utf-8")
+    return root / "storyboard.yaml"
+
+
+def storyboard_cut(f: Path, cut: str) -> Run:
+    """`storyboard build CUT` from nothing: no cache, no lock, no render."""
+    root = f.parent
+    shutil.rmtree(root / ".storyboard", ignore_errors=True)
+    shutil.rmtree(root / "renders", ignore_errors=True)
+    (root / "storyboard.lock").unlink(missing_ok=True)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return run([sys.executable, "-m", "storyboard", "build", cut, "-f", str(f)], env=env,
+               cwd=str(root))
+
+
+def concat_copy(clips: list[Path], work: Path) -> Run:
+    listing = work / "list.txt"
+    listing.write_text("".join(f"file '{c}'\n" for c in clips), "utf-8")
+    return run(quiet("-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy",
+                     str(work / "copy.mp4")))
+
+
+def expert(clips: list[Path], music: Path, work: Path) -> Run:
+    """What an expert types for the smart cut: re-encode the two clips around the fade, copy
+    the rest, encode the music once, mux. Times and CPU add up; peak is the largest."""
+    a, b = clips[FADE_AT - 1], clips[FADE_AT]
+    faded = work / "faded.mp4"
+    steps = [quiet("-i", str(a), "-i", str(b), "-filter_complex",
+                   f"xfade=transition=fade:duration={FADE:g}:offset={SECONDS - FADE:g}",
+                   *X264, "-an", str(faded))]
+    listing = work / "smart.txt"
+    order = [*clips[:FADE_AT - 1], faded, *clips[FADE_AT + 1:]]
+    listing.write_text("".join(f"file '{c}'\n" for c in order), "utf-8")
+    total = CLIPS * SECONDS - FADE
+    steps.append(quiet("-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy",
+                       str(work / "video.mp4")))
+    steps.append(quiet("-i", str(music), "-t", f"{total:g}", "-c:a", "aac", "-b:a", "128k",
+                       str(work / "bed.m4a")))
+    steps.append(quiet("-i", str(work / "video.mp4"), "-i", str(work / "bed.m4a"), "-map",
+                       "0:v", "-map", "1:a", "-c", "copy", "-movflags", "+faststart",
+                       str(work / "expert.mp4")))
+    runs = [run(s) for s in steps]
+    return Run(sum(r.wall for r in runs), sum(r.cpu for r in runs),
+               max(r.peak_mb for r in runs), 0, "", "")
+
+
+def moviepy(clips: list[Path], work: Path) -> Run | None:
+    py = peer("moviepy")
+    if py is None:
+        return None
+    code = ("import sys\nfrom moviepy import VideoFileClip, concatenate_videoclips\n"
+            "clips = [VideoFileClip(p) for p in sys.argv[2:]]\n"
+            "concatenate_videoclips(clips).write_videofile(sys.argv[1], codec='libx264', "
+            f"fps={FPS}, audio=False, preset='veryfast', logger=None)\n")
+    return run([str(py), "-c", code, str(work / "moviepy.mp4"), *map(str, clips)])
+
+
+def median(runs: list[Run]) -> Run:
+    return sorted(runs, key=lambda r: r.wall)[len(runs) // 2]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    repeat = parser.parse_args().repeat
+    print(f"measured with {load()}; medians of {repeat} interleaved runs")
+    with tempfile.TemporaryDirectory(prefix="storyboard-cuts-") as tmp:
+        work = Path(tmp)
+        clips = make_media(work / "media")
+        f = project(work / "film", clips, work / "media")
+        pairs = [(storyboard_cut(f, "hard"), concat_copy(clips, work)) for _ in range(repeat)]
+        hard, limit = median([p[0] for p in pairs]), median([p[1] for p in pairs])
+        ours, ratio = hard, hard.wall / limit.wall
+        print(f"hard cuts, {CLIPS} x {SECONDS} s {H}p: `storyboard build hard` {ours.wall:.2f} s "
+              f"({ours.cpu:.2f} s CPU, {ours.peak_mb:.0f} MB) | `ffmpeg -f concat -c copy` "
+              f"{limit.wall:.2f} s ({limit.cpu:.2f} s CPU, {limit.peak_mb:.0f} MB) | ratio "
+              f"{ratio:.2f} | goal <= 2x: {verdict(ratio <= 2)}")
+        pairs = [(storyboard_cut(f, "smart"), expert(clips, work / "media" / "music.m4a", work))
+                 for _ in range(repeat)]
+        ours, best = median([p[0] for p in pairs]), median([p[1] for p in pairs])
+        ratio = ours.wall / best.wall
+        print(f"crossfade + music bed: `storyboard build smart` {ours.wall:.2f} s "
+              f"({ours.cpu:.2f} s CPU, {ours.peak_mb:.0f} MB peak) | expert smart render "
+              f"{best.wall:.2f} s ({best.cpu:.2f} s CPU, {best.peak_mb:.0f} MB peak) | ratio "
+              f"{ratio:.2f} | goal <= 1.5x: {verdict(ratio <= 1.5)}; peak <= 200 MB: "
+              f"{verdict(ours.peak_mb <= 200)}")
+        notes = [line for line in ours.err.splitlines() if "copy" in line or "re-encod" in line]
+        for line in notes[:5]:
+            print(f"  build said: {line.strip()}")
+        mp = moviepy(clips, work)
+        if mp is None:
+            print("MoviePy stitch: missing (python bench/peers.py installs it)")
+        else:
+            print(f"MoviePy stitch of the same {CLIPS} clips, hard cuts: {mp.wall:.2f} s "
+                  f"({mp.cpu:.2f} s CPU, {mp.peak_mb:.0f} MB peak) | `storyboard build hard` "
+                  f"{hard.wall:.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
