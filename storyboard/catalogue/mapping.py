@@ -90,33 +90,38 @@ def resolve_model(
 def _check_value(api: str, p: Param, value: Any, label: str, model: str) -> FieldIssue | None:
     form = "duration" if api == "duration" else ""
     if p.type == "boolean" and not isinstance(value, bool):
-        return FieldIssue(label, f"{value!r} is not true or false")
+        return FieldIssue(label, f"{value!r} is not true or false", "write true or false")
     if p.type == "number" and (isinstance(value, bool) or not isinstance(value, int | float)):
-        return FieldIssue(label, f"{value!r} is not a number")
+        return FieldIssue(label, f"{value!r} is not a number", "write a number such as 0.5")
     if p.type == "string" and not isinstance(value, str):
-        return FieldIssue(label, f"{value!r} is not text")
+        return FieldIssue(label, f"{value!r} is not text", "write it as text, in quotes")
     if p.type == "string_array":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            return FieldIssue(label, f"{value!r} is not a list of text")
+            return FieldIssue(label, f"{value!r} is not a list of text",
+                              "write it as [a, b] with names as text")
         if p.allowed:
             bad = [v for v in value if v not in p.allowed]
             if bad:
-                        return FieldIssue(
+                return FieldIssue(
                     label, f"{', '.join(bad)} {'is' if len(bad) == 1 else 'are'} not allowed for "
                     f"{model} (allowed: {_fmt(p.allowed)})",
-                    suggest(bad[0], [str(a) for a in p.allowed]),
+                    suggest(bad[0], [str(a) for a in p.allowed])
+                    or "use the allowed names only",
                 )
         return None
     if p.allowed is not None and value not in p.allowed:
         shown = _fmt([value], form)
         return FieldIssue(
-            label, f"{shown} is not allowed for {model} (allowed: {_fmt(p.allowed, form)})"
+            label, f"{shown} is not allowed for {model} (allowed: {_fmt(p.allowed, form)})",
+            suggest(str(value), [str(a) for a in p.allowed]) or "use one of the allowed values",
         )
     if isinstance(value, int | float) and not isinstance(value, bool):
         if p.min is not None and value < p.min:
-            return FieldIssue(label, f"{value} is below the minimum {p.min:g} for {model}")
+            return FieldIssue(label, f"{value} is below the minimum {p.min:g} for {model}",
+                              f"use at least {p.min:g}")
         if p.max is not None and value > p.max:
-            return FieldIssue(label, f"{value} is above the maximum {p.max:g} for {model}")
+            return FieldIssue(label, f"{value} is above the maximum {p.max:g} for {model}",
+                              f"use at most {p.max:g}")
     return None
 
 

@@ -148,6 +148,8 @@ def _problem(err: Any, raw: Any, smap: SourceMap) -> Problem:
         text = smap.texts.get(path, str(value).lower())
         message = f"{text} is read as {str(value).lower()}, not a number"
         hint = "YAML reads on/off/yes/no as true/false: write the number"
+    elif kind == "storyboard":  # spec/models.refused: our own words already
+        message, hint = err["ctx"]["message"], err["ctx"]["hint"]
     elif kind == "value_error":
         message = str(err.get("ctx", {}).get("error", err["msg"]))
     elif kind == "string_too_long":
@@ -173,8 +175,12 @@ def _problem(err: Any, raw: Any, smap: SourceMap) -> Problem:
         text = clip(written, 80) if written is not None else _short(value)
         message = f"{text} is {_BOUNDS[kind]} {shown}"
         hint = f"use {_WITHIN[kind]} {shown}"
+    elif kind == "too_short" and path == ("shots",):
+        message = "the file has no shots"
+        hint = "write at least one shot under shots: (storyboard init writes an example)"
     elif kind == "too_short":
-        message = "the list is empty" if not value else f"{_short(value)} is too short"
+        empty = "the mapping is empty" if isinstance(value, dict) else "the list is empty"
+        message = empty if not value else f"{_short(value)} is too short"
         hint = "write at least one entry, or remove the key"
     elif kind == "finite_number":
         message = f"{_short(value)} is not a finite number"
@@ -185,12 +191,26 @@ def _problem(err: Any, raw: Any, smap: SourceMap) -> Problem:
             hint = "write a whole number such as 2"
     else:
         message = f"{_short(value)} is not valid here"
+    hint = hint or _TYPE_HINTS.get(kind, "see the language reference (docs/storyboard-language.md)")
     return smap.problem(path, message, where=where, field=field, hint=hint, key=key,
                         code=_code(kind, key))
 
 
 _BOUNDS = {"greater_than": "not above", "greater_than_equal": "below",
            "less_than": "not below", "less_than_equal": "above"}
+# What to write instead, for a value of the wrong type (pydantic's `type`).
+_TYPE_HINTS = {
+    "dict_type": "write it as `key: value` lines indented under it, or as {key: value}",
+    "model_type": "write it as `key: value` lines indented under it, or as {key: value}",
+    "model_attributes_type": "write it as `key: value` lines indented under it, or {key: value}",
+    "list_type": "write it as [a, b] or as lines starting with '- '",
+    "tuple_type": "write it as [a, b]",
+    "string_type": "write it as text (in quotes when it holds ':' or '#')",
+    "float_type": "write a number such as 1.5", "float_parsing": "write a number such as 1.5",
+    "int_type": "write a whole number such as 2", "int_parsing": "write a whole number such as 2",
+    "bool_type": "write true or false", "bool_parsing": "write true or false",
+    "literal_error": "use one of the allowed values",
+}
 _WITHIN = {"greater_than": "more than", "greater_than_equal": "at least",
            "less_than": "less than", "less_than_equal": "at most"}
 _EXPECTED = {

@@ -48,6 +48,11 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+def refused(message: str, hint: str) -> PydanticCustomError:
+    """A refusal in our words, with what to do (spec/load.py reads both back)."""
+    return PydanticCustomError("storyboard", "{message}", {"message": message, "hint": hint})
+
+
 def _no_bool(value: Any) -> Any:
     """YAML 1.1 reads on/off/yes/no as true/false; pydantic would take them as 1 and 0."""
     if isinstance(value, bool):
@@ -166,10 +171,12 @@ class Step(_Frozen):
     def _one_kind(self) -> Step:
         present = [k for k in NODE_KINDS if getattr(self, k) is not None]
         if len(present) != 1:
-            raise ValueError(
+            raise refused(
                 "a node is a mapping with exactly one of generate, edit, reframe, loop"
-                + (f" (found {', '.join(present)})" if present else "")
-            )
+                + (f" (found {', '.join(present)})" if present else ""),
+                "keep one kind per step; for several steps write a list: - generate: ..., "
+                "- edit: ..." if present else "write generate:, edit:, reframe: or loop: with "
+                "its fields under the shot")
         return self
 
     @property
@@ -227,7 +234,8 @@ class CutEntry(_Frozen):
     @classmethod
     def _ordered(cls, v: tuple[float, float] | None) -> tuple[float, float] | None:
         if v is not None and not (0 <= v[0] < v[1]):
-            raise ValueError("trim must be [IN, OUT] with 0 <= IN < OUT")
+            raise refused("trim must be [IN, OUT] with 0 <= IN < OUT",
+                          "write the seconds to start and end at, such as [0.5, 3]")
         return v
 
 
@@ -276,5 +284,6 @@ class Storyboard(_Frozen):
     @classmethod
     def _known_version(cls, v: int) -> int:
         if v != 1:
-            raise ValueError(f"version {v} is not one this release reads (readable versions: 1)")
+            raise refused(f"version {v} is not one this release reads (readable versions: 1)",
+                          "write version: 1, or use the storyboard release that wrote the file")
         return v

@@ -68,6 +68,8 @@ def validate_in_rounds(raw: dict[str, Any], smap: SourceMap, vocabulary: list[st
         for err in errors:
             path = yaml_path(data, tuple(err["loc"]))
             echo = any(path[:i] in touched for i in range(len(path) + 1))
+            if err["type"] == "too_short" and any(t[:len(path)] == path for t in touched):
+                echo = True  # emptied by taking out what was refused inside it
             if err["type"] == "extra_forbidden" and path in renamed:
                 echo = True
             if not echo:

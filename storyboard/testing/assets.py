@@ -13,10 +13,11 @@ from storyboard.testing.models import Rejected
 from storyboard.testing.records import OWNER_ID, Asset, iso, new_id
 
 MAX_IMAGE_BYTES = 6 * 1000 * 1000
+TRANSFORMED = ".transformed"  # the storage path of an asset's transformed copy ends so
 
 
 class AssetsMixin(StateCore):
-    def _asset_json(self, a: Asset, now: float) -> dict[str, Any]:
+    def _asset_json(self, a: Asset, now: float, original: bool = True) -> dict[str, Any]:
         props: dict[str, Any] = {"size": a.size}
         for name in ("width", "height", "duration"):
             value = getattr(a, name)
@@ -24,9 +25,10 @@ class AssetsMixin(StateCore):
                 props[name] = value
         # Every field the SDK's `Asset` model requires, with what a fresh API key's project
         # would hold (no collections, no tags, private).
+        path = f"/_storage/files/{a.id}{'' if original else TRANSFORMED}"
         return {
             "id": a.id,
-            "url": self.signed_url("GET", f"/_storage/files/{a.id}", now + self.url_ttl),
+            "url": self.signed_url("GET", path, now + self.url_ttl),
             "mimeType": a.mime_type,
             "kind": a.kind,
             "status": "success",
@@ -62,10 +64,13 @@ class AssetsMixin(StateCore):
             a.size = path.stat().st_size
         return a, path
 
-    def get_asset(self, asset_id: str) -> dict[str, Any]:
+    def get_asset(self, asset_id: str, original: bool = False) -> dict[str, Any]:
+        """Without `originalAssets=true` the URL serves a transformed copy (when the fake's
+        `transformed_assets` is on, as the service may): its size is not `properties.size`."""
         a, _ = self.asset_file(asset_id)  # the size needs the file
         with self._lock:
-            return {"asset": self._asset_json(a, self.clock())}
+            plain = original or not self.transformed_assets
+            return {"asset": self._asset_json(a, self.clock(), original=plain)}
 
     def download_asset(self, asset_id: str) -> dict[str, Any]:
         a = self._visible_asset(asset_id)

@@ -40,6 +40,7 @@ class StateCore:
         self.moderated_words = moderated_words
         self.url_ttl = url_ttl
         self.upload_import_delay = upload_import_delay
+        self.transformed_assets = True  # GET /assets/{id} without originalAssets: a copy
         self.clock = clock
         self.origin = ""  # http://127.0.0.1:PORT, set once the server is bound
         self._lock = threading.RLock()

@@ -168,6 +168,16 @@ class FakeScenario:
         self._state.latency = value
 
     @property
+    def transformed_assets(self) -> bool:
+        """Whether `GET /assets/{id}` without `originalAssets=true` hands out the URL of a
+        transformed copy, whose size differs from `properties.size` (on by default)."""
+        return self._state.transformed_assets
+
+    @transformed_assets.setter
+    def transformed_assets(self, value: bool) -> None:
+        self._state.transformed_assets = value
+
+    @property
     def max_parallel_jobs(self) -> int | None:
         return self._state.max_parallel_jobs
 

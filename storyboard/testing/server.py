@@ -21,13 +21,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from storyboard.testing.assets import TRANSFORMED
 from storyboard.testing.bodies import junk, page, parse_json, xml_code
 from storyboard.testing.faults import FaultKind, FaultPlan
 from storyboard.testing.models import Rejected
 from storyboard.testing.state import FakeState, trace_id
 
 API_PREFIX = "/v1"
-MAX_JSON_BODY = 12 * 1000 * 1000  # the service caps request bodies near 10 MB
+MAX_JSON_BODY = 10 * 1000 * 1000  # the service's gateway caps request bodies near 10 MB
 MAX_PART_BODY = 512 * 1024 * 1024
 CHUNK = 1 << 20
 DRY_RUN_VALUES = ("true", "api")
@@ -194,7 +195,8 @@ class _Handler(BaseHTTPRequestHandler):
             "get_job": lambda: state.get_job(params["job_id"]),
             "job_action": lambda: state.job_action(params["job_id"], body),
             "create_asset": lambda: state.create_image_asset(body),
-            "get_asset": lambda: state.get_asset(params["asset_id"]),
+            "get_asset": lambda: state.get_asset(
+                params["asset_id"], original=query.get("originalAssets") == "true"),
             "download_asset": lambda: state.download_asset(params["asset_id"]),
             "create_upload": lambda: state.create_upload(body),
             "get_upload": lambda: state.get_upload(params["upload_id"]),
@@ -238,8 +240,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._drain()
         state.check_signature("GET", path, query)
-        asset, file = state.asset_file(params["asset_id"])
-        size = file.stat().st_size
+        asset_id, transformed = _variant(params["asset_id"])
+        asset, file = state.asset_file(asset_id)
+        # A transformed copy: here the original's first 90 %, a size that is not the asset's.
+        size = file.stat().st_size * 9 // 10 if transformed else file.stat().st_size
         extra = junk(max(1024, size // 8)) if fault == "oversize" else b""
         length = size + len(extra)
         # "truncated": announce every byte, send half, then hang up.
@@ -370,6 +374,11 @@ class _Handler(BaseHTTPRequestHandler):
 # answering it).
 _HANDLED_LATER: frozenset[FaultKind] = frozenset(
     {"drop_after_create", "never_finishes", "canceled", "truncated", "oversize"})
+
+
+def _variant(name: str) -> tuple[str, bool]:
+    base = name.removesuffix(TRANSFORMED)
+    return base, base != name
 
 
 def _match(method: str, path: str) -> tuple[Route | None, dict[str, str]]:

@@ -266,7 +266,7 @@ def test_the_contract_check_fails_when_the_fakes_answers_are_broken_on_purpose(
     module, cls, method = target.rsplit(".", 2)
     owner = getattr(__import__(module, fromlist=[cls]), cls)
     real = getattr(owner, method)
-    monkeypatch.setattr(owner, method, lambda self, *a: change(real(self, *a)))
+    monkeypatch.setattr(owner, method, lambda self, *a, **k: change(real(self, *a, **k)))
     fake_scenario.latency = 0
     with pytest.raises(ContractError):
         job = read_job(sdk, run(sdk)["job"]["jobId"])

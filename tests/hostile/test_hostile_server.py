@@ -159,7 +159,7 @@ def test_the_fake_serves_each_hostile_fault_as_documented(fake_scenario_clip_dir
         job = api.post(f"/generate/custom/{FLASH}", json={"prompt": "a fox"}).json()["job"]
         now[0] += 0.3
         (asset_id,) = api.get(f"/jobs/{job['jobId']}").json()["job"]["metadata"]["assetIds"]
-        asset = api.get(f"/assets/{asset_id}").json()["asset"]
+        asset = api.get(f"/assets/{asset_id}", params={"originalAssets": "true"}).json()["asset"]
         size = asset["properties"]["size"]
 
         fake_scenario.script_faults(["oversize"])  # unrouted: the next download

@@ -8,6 +8,7 @@ bug in the loader, the catalogue mapping or the graph builder.
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,12 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+# How pydantic, PyYAML and Python word their errors: none of it may reach the user.
+LIBRARY_WORDING = re.compile(r"Input should|should have at least|Value error|validation error|"
+                             r"Field required|Extra inputs|while parsing|while scanning|"
+                             r"could not determine|Traceback|Errno", re.I)
+
+
 def validate(text: str, root: Path, facts: dict[str, AssetFacts] | None = None) -> None:
     """Parse and build; only storyboard's own errors may come out."""
     try:
@@ -82,7 +89,9 @@ def validate(text: str, root: Path, facts: dict[str, AssetFacts] | None = None) 
             build_graph(board, smap, root, profile=profile, facts=facts)
     except SpecError as exc:
         assert exc.problems, "a SpecError must carry at least one problem"
-        assert all(str(p) for p in exc.problems)
+        for p in exc.problems:  # our words, and what to do: never a library's own message
+            assert p.hint, f"no hint: {p}"
+            assert not LIBRARY_WORDING.search(str(p)), str(p)
     except StoryboardError:
         pass
 

@@ -56,6 +56,7 @@ def test_invalid_file_reports_its_problem(name: str, make_project: MakeProject) 
     for part in EXPECTED[name]["expect"]:
         assert part in text, f"{name}: expected {part!r} in:\n{text}"
     assert all(p.file == name for p in info.value.problems)
+    assert all(p.hint for p in info.value.problems), text  # each says what to do
 
 
 def test_three_independent_problems_are_reported_in_one_run(make_project: MakeProject) -> None:

@@ -100,7 +100,8 @@ def test_a_video_uploads_in_several_parts_of_at_least_5_mib(api, clip_cache):
     data = padded_mp4(clip_cache.get(1.5, 160, 90), 5 * MIB + 1000)
     upload = upload_file(api, data, part_size=5 * MIB)
     assert upload["status"] == "imported", upload
-    asset = api.get(f"/assets/{upload['entityId']}").json()["asset"]
+    original = {"originalAssets": "true"}
+    asset = api.get(f"/assets/{upload['entityId']}", params=original).json()["asset"]
     assert asset["properties"]["size"] == len(data)
     assert httpx.get(asset["url"]).content == data
 

@@ -70,7 +70,7 @@ def test_a_job_advances_to_success_and_its_video_downloads_as_a_real_mp4(fake_sc
     assert job["metadata"]["input"]["modelId"] == FLASH
     [asset_id] = job["metadata"]["assetIds"]
 
-    asset = api.get(f"/assets/{asset_id}").json()["asset"]
+    asset = api.get(f"/assets/{asset_id}", params={"originalAssets": "true"}).json()["asset"]
     assert asset["mimeType"] == "video/mp4"
     assert {k: asset["properties"][k] for k in ("width", "height", "duration")} == {
         "width": 540, "height": 960, "duration": 5}

@@ -1,8 +1,9 @@
 """Assets for the Scenario client: reading, uploading (inline or multipart) and downloading.
 
 Uploads send small images inline and everything else through `/uploads` (presigned parts, no
-Authorization header on storage); downloads stream a fresh signed URL to disk, checked against
-the asset's type and size. Both sit on `transport.py`'s retry policy.
+Authorization header on storage), hidden from the user's library; downloads stream the original
+(`originalAssets=true`, else `POST /assets/{id}/download`) to disk, checked against the asset's
+type and size. Both sit on `transport.py`'s retry policy.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import functools
 import math
 import os
 import time
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,11 @@ from storyboard.providers.scenario.answers import (
 from storyboard.providers.scenario.transport import Transport, _UrlRefused, session
 
 MAX_PARTS = 10_000
-IMAGE_JSON_LIMIT = 6 * 1000 * 1000  # POST /assets takes images under 6 MB
+# Inline images below this go to POST /assets as base64 (a third larger, against a gateway cap
+# near 10 MB); Scenario's own plugin switches to /uploads at 3.5 MB, and so do we.
+INLINE_IMAGE_LIMIT = 3_500_000
+# Inputs storyboard uploads are for its own jobs: keep them out of the user's library.
+HIDDEN = {"hide": True}
 
 
 def sniff_mime(head: bytes) -> str | None:
@@ -67,14 +73,16 @@ class AssetCalls(Transport):
     @session
     async def asset(self, asset_id: str) -> dict[str, Any]:
         what = f"reading asset {asset_id}"
-        _, data = await self._api("GET", f"/assets/{seg(asset_id)}", what)
+        # Without originalAssets the URL may serve a transformed copy of another size.
+        _, data = await self._api("GET", f"/assets/{seg(asset_id)}", what,
+                                  params={"originalAssets": "true"})
         return object_of(data, "asset", what)
 
     @session
     async def upload_image(self, path: Path, name: str | None = None) -> str:
         """An image as an asset: inline base64 when small, the multipart flow when large."""
         name = name or path.name
-        big = path.stat().st_size >= IMAGE_JSON_LIMIT
+        big = path.stat().st_size >= INLINE_IMAGE_LIMIT
         data = await asyncio.to_thread(_read_range, path, 0, 64) if big else \
             await asyncio.to_thread(path.read_bytes)
         mime = sniff_mime(data[:64])
@@ -85,7 +93,8 @@ class AssetCalls(Transport):
             return await self.upload_file(path, "image", mime, name=name)
         what = f"uploading {name}"
         url = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
-        _, out = await self._api("POST", "/assets", what, json={"name": name, "image": url})
+        _, out = await self._api("POST", "/assets", what,
+                                 json={"name": name, "image": url, **HIDDEN})
         return asset_id_of(object_of(out, "asset", what).get("id"), what)
 
     @session
@@ -103,7 +112,7 @@ class AssetCalls(Transport):
         parts = math.ceil(size / part)
         _, data = await self._api("POST", "/uploads", what, json={
             "fileName": name, "contentType": content_type, "kind": kind,
-            "fileSize": size, "parts": parts})
+            "fileSize": size, "parts": parts, "assetOptions": HIDDEN})
         upload = object_of(data, "upload", what)
         upload_id = upload.get("id")
         if not isinstance(upload_id, str) or not upload_id:
@@ -180,34 +189,60 @@ class AssetCalls(Transport):
 
     @session
     async def download(self, asset_id: str, dest: Path) -> int:
-        """Stream an asset to `dest` through a fresh signed URL, with no Authorization header.
+        """Stream an asset's original to `dest` through a fresh signed URL, with no
+        Authorization header.
 
-        The answer must be of the asset's kind (an HTML page is not a clip), and its length
-        exactly the asset's announced size (and under a cap). A wrong type, a wrong length or a
-        body cut short is retried like any transient failure, then reported; `dest` only ever
-        appears complete."""
+        First the URL of `GET /assets/{id}?originalAssets=true`, whose length must be the
+        asset's `properties.size`. When it serves another length (a transformed copy, a confused
+        cache), the original is fetched through `POST /assets/{id}/download`, whose URL must
+        serve `properties.size` bytes too: a body of another length is never taken for the
+        result, however announced. The body must be of the asset's kind, complete (a body cut
+        short is refused) and under the hard cap; a wrong type, a wrong or a short length is
+        retried like any transient failure, then reported; `dest` only ever appears complete."""
         what = f"downloading {asset_id}"
+        info = await self.asset(asset_id)
+        props = info.get("properties")
+        size = props.get("size") if isinstance(props, dict) else None
+        expected = int(size) if isinstance(size, int | float) and size > 0 else None
+        mime = info.get("mimeType")
+        wanted = mime if isinstance(mime, str) and "/" in mime else None
+
+        async def asset_url() -> str:
+            return _url_of(await self.asset(asset_id), what)
+
+        async def download_url() -> str:
+            _, data = await self._api("POST", f"/assets/{seg(asset_id)}/download", what,
+                                      json={})
+            return _url_of(data, what)
+
+        try:
+            return await self._fetch(_url_of(info, what), asset_url, dest, expected, wanted,
+                                     what, first=True)
+        except _SizeDiffers:
+            pass  # a copy of another size: the original through the download endpoint
+        return await self._fetch(await download_url(), download_url, dest, expected, wanted,
+                                 what, first=False)
+
+    async def _fetch(self, url: str, fresh: Callable[[], Awaitable[str]], dest: Path,
+                     expected: int | None, wanted: str | None, what: str, *,
+                     first: bool) -> int:
         for refreshed in (False, True):
-            info = await self.asset(asset_id)
-            url = info.get("url")
-            if not isinstance(url, str) or not url:
-                raise ProviderError(f"{what}: Scenario gave no URL for the asset")
-            props = info.get("properties")
-            size = props.get("size") if isinstance(props, dict) else None
-            expected = int(size) if isinstance(size, int | float) and size > 0 else None
-            mime = info.get("mimeType")
-            wanted = mime if isinstance(mime, str) and "/" in mime else None
             try:
                 return await self._retrying(what, functools.partial(
-                    self._download_once, url, dest, expected, wanted, what))
+                    self._download_once, url, dest, expected, wanted, what, first))
             except _UrlRefused:
                 if refreshed:
                     raise ProviderError(f"{what}: the signed URL was refused even when fresh; "
                                         "try again later") from None
+                url = await fresh()  # signed URLs expire
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _download_once(self, url: str, dest: Path, expected: int | None,
-                             wanted: str | None, what: str) -> int:
+                             wanted: str | None, what: str, first: bool) -> int:
+        """One GET of `url` into `dest`. A length other than `expected` raises `_SizeDiffers`
+        on the `first` URL (try the original elsewhere), else a transient error (retry)."""
+        differs = _SizeDiffers if first else functools.partial(
+            ScenarioUnavailable, may_have_arrived=True)
         _, storage = await self._clients()
         cap = self.max_download_bytes
         tmp = dest.with_name(f".{dest.name}.part{os.getpid()}")
@@ -225,19 +260,18 @@ class AssetCalls(Transport):
                     raise ProviderError(f"{what}: the file is {declared} bytes, above the "
                                         f"{cap} byte limit for one clip")
                 if declared is not None and expected is not None and declared != expected:
-                    raise ScenarioUnavailable(
-                        f"{what}: the storage server offers {declared} bytes but the asset is "
-                        f"{expected} bytes", may_have_arrived=True)
+                    raise differs(f"{what}: the storage server offers {declared} bytes but "
+                                  f"the asset is {expected} bytes")
+                limit = min(cap, declared if declared is not None else expected or cap)
                 with tmp.open("wb") as f:
                     async for chunk in resp.aiter_bytes(1 << 20):
                         got += len(chunk)
-                        if got > cap:
-                            raise ProviderError(f"{what}: the file is larger than the {cap} "
-                                                "byte limit for one clip")
-                        if expected is not None and got > expected:
-                            raise ScenarioUnavailable(
-                                f"{what}: the storage server sent more than the {expected} "
-                                "bytes the asset has", may_have_arrived=True)
+                        if got > limit:
+                            if limit == cap:
+                                raise ProviderError(f"{what}: the file is larger than the "
+                                                    f"{cap} byte limit for one clip")
+                            raise differs(f"{what}: the storage server sent more than the "
+                                          f"{limit} bytes the asset has")
                         f.write(chunk)
         except httpx.RequestError as exc:
             tmp.unlink(missing_ok=True)
@@ -245,12 +279,23 @@ class AssetCalls(Transport):
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        if expected is not None and got != expected:
+        if got != (declared if declared is not None else expected or got):
             tmp.unlink(missing_ok=True)
-            raise ScenarioUnavailable(f"{what}: the download stopped after {got} of {expected} "
-                                      "bytes", may_have_arrived=True)
+            raise ScenarioUnavailable(f"{what}: the download stopped after {got} of "
+                                      f"{declared or expected} bytes", may_have_arrived=True)
         os.replace(tmp, dest)
         return got
+
+
+class _SizeDiffers(ProviderError):
+    """The URL serves another length than the asset's size: fetch the original elsewhere."""
+
+
+def _url_of(data: Mapping[str, Any], what: str) -> str:
+    url = data.get("url")
+    if not isinstance(url, str) or not url:
+        raise ProviderError(f"{what}: Scenario gave no URL for the asset")
+    return url
 
 
 def _read_range(path: Path, offset: int, length: int) -> bytes:
