@@ -179,11 +179,12 @@ def gc(file: Path, dry_run: bool, grace: float | None, remote: str | None, as_js
        ) -> None:
     """Remove cache objects that no lock, take, run record or journal entry names.
 
-    With --remote (or a remote configured), also the leases there whose holders are gone."""
+    With --remote (alone: the configured remote), also the leases there whose holders are
+    gone; without it gc stays offline."""
     project = load_project(file, remote=remote or None)
     r = project.gc(dry_run=dry_run) if grace is None else project.gc(dry_run=dry_run, grace=grace)
     cleared: tuple[list[LeaseView], list[LeaseView]] = ([], [])
-    if remote is not None or project.remote_url() is not None:
+    if remote is not None:
         from storyboard.team import clear_gone
 
         cleared = clear_gone(project.open_remote(), dry_run=dry_run)
