@@ -60,7 +60,7 @@ class StoryboardGroup(click.Group):
             raise
         except KeyboardInterrupt:
             # a progress line may be half written: end it before saying why we stopped
-            _fail(ctx, "\ninterrupted: finished outputs are kept in the cache and the lock",
+            _fail(ctx, "interrupted: finished outputs are kept in the cache and the lock",
                   exit_codes.INTERRUPTED)
         except SpecError as exc:
             if json_mode := ctx.meta.get(JSON_MODE):
@@ -183,9 +183,14 @@ def build(targets: tuple[str, ...], file: Path, provider: str | None, profile: s
     from storyboard.cli.cmd_team import echo_transfers
 
     project = load_project(file, profile, remote)
-    summary = project.build(targets, provider=provider, jobs=jobs, fail_fast=not keep_going,
-                            max_cost=max_cost, reporter=_reporter(as_json), wait=wait, push=push,
-                            burn_in=burn_in)
+    reporter = _reporter(as_json)
+    try:
+        summary = project.build(targets, provider=provider, jobs=jobs, fail_fast=not keep_going,
+                                max_cost=max_cost, reporter=reporter, wait=wait, push=push,
+                                burn_in=burn_in)
+    finally:  # Ctrl-C or an error: the message goes below the table, never onto its bar
+        if isinstance(reporter, LiveReporter):
+            reporter.stop()
     if summary.pushed is not None:
         echo_transfers(summary.pushed, as_json)
     if not as_json:

@@ -193,7 +193,13 @@ class LiveReporter(Reporter):
     def warning(self, text: str) -> None:
         self.console.print(f"[yellow]warning:[/] {text}")
 
-    def run_done(self, summary: Summary) -> None:
+    def stop(self) -> None:
+        """End the live table on its own line: what is printed next (the summary, or
+        "interrupted" after Ctrl-C) starts on a clean line, not on the progress bar's."""
         if self.live is not None:
             self.live.stop()
+            self.live = None
+
+    def run_done(self, summary: Summary) -> None:
+        self.stop()
         self.console.print(summary_text(summary))

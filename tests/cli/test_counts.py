@@ -115,3 +115,20 @@ def test_a_lock_that_cannot_be_read_is_an_invalid_project(tmp_path: Path, damage
         code, _, err = sb(command, "-f", str(root))
         assert code == 3, err
         assert "storyboard.lock" in err and "Traceback" not in err
+
+
+def test_the_live_view_shows_a_row_per_node_and_ends_on_a_clean_line() -> None:
+    from rich.console import Console
+
+    from storyboard.cli.reporters import LiveReporter
+
+    out = io.StringIO()
+    live = LiveReporter(Console(file=out, force_terminal=True, width=100))
+    nodes = (PlannedNode("shot:a", "a", "generate", "ray-3.2", "preview", "to run"),
+             PlannedNode("frame:a.last", "a.last_frame", "frame", None, "local", "blocked"))
+    live.plan(Plan(nodes, "preview"))
+    assert len(live.rows) == 2  # frames too: the summary counts them
+    live.stop()  # what the build command does on Ctrl-C, before "interrupted: ..."
+    live.stop()  # and again after the summary: harmless
+    assert live.live is None and out.getvalue().replace("\x1b[?25h", "").endswith("\n")
+    assert "0/2" in out.getvalue()
