@@ -126,6 +126,20 @@ def test_captions_survive_any_text(media: Ffmpeg, tmp_path: Path) -> None:
     assert_preview(dst, 1.0)
 
 
+def test_user_text_never_reaches_a_filter(tmp_path: Path) -> None:
+    seen: list[str] = []
+
+    def recording(argv: list[str]) -> str:
+        seen.extend(argv)
+        return run_subprocess(argv)
+
+    Ffmpeg(run=recording).render_preview(spec(title=NASTY, prompt=NASTY, model=NASTY),
+                                         tmp_path / "p.mp4")
+    graph = " ".join(seen)
+    for fragment in ("100%", "%{pts}", "日本語", "🦊", '"quoted"', "it\'s", "new line"):
+        assert fragment not in graph  # set into a picture by Pillow, never parsed by ffmpeg
+
+
 def test_the_slate_is_drawn_on_the_display_and_never_on_the_plate(
     media: Ffmpeg, tmp_path: Path
 ) -> None:
