@@ -19,12 +19,7 @@ from storyboard.cache.gc import DEFAULT_GRACE
 from storyboard.engine.events import Plan, PlannedNode, Reporter, Summary
 from storyboard.engine.status import Statuses
 from storyboard.engine.workspace import Workspace
-from storyboard.errors import (
-    BudgetError,
-    Problem,
-    SpecError,
-    UsageError,
-)
+from storyboard.errors import BudgetError, Problem, SpecError, UsageError
 from storyboard.graph import Graph, graph_of, render_graph
 from storyboard.probe import probe_assets
 from storyboard.providers.base import Provider
@@ -138,8 +133,10 @@ class Project:
 
     # -- plan -------------------------------------------------------------------------------
     def plan(self, targets: list[str] | tuple[str, ...] = (), provider: str | None = None,
-             *, estimate: bool = True, provider_obj: Provider | None = None) -> Plan:
-        """Every node the targets need: cached, to run or blocked, why, and what it costs."""
+             *, estimate: bool = True, provider_obj: Provider | None = None,
+             say: Callable[[str], None] | None = None) -> Plan:
+        """Every node the targets need: cached, to run or blocked, why, and what it costs;
+        `say` hears what takes time (pricing: uploads, dry runs) before it starts."""
         choice = self.provider_name(provider)
         key_name, made = self._keyed_by(choice, provider_obj)
         plan, digests = self._plan(targets, choice, Statuses(self.graph, self.ws, key_name))
@@ -152,7 +149,7 @@ class Project:
 
         prov = made or self.make_provider(choice)
         return asyncio.run(priced(plan, prov, self.graph, self.root, self.ws.store, digests,
-                                  own=provider_obj is None))
+                                  own=provider_obj is None, say=say))
 
     def _plan(self, targets: list[str] | tuple[str, ...], choice: str, statuses: Statuses
               ) -> tuple[Plan, dict[str, str]]:

@@ -158,7 +158,9 @@ def _plan_text(plan: Plan) -> str:
 def plan(targets: tuple[str, ...], file: Path, provider: str | None, profile: str | None,
          as_json: bool) -> None:
     """Show every node: cached, to run or blocked, why, and the estimated cost. Runs nothing."""
-    p = load_project(file, profile).plan(targets, provider)
+    # Pricing on Scenario takes seconds (uploads, a dry run per node): say so before it starts.
+    p = load_project(file, profile).plan(targets, provider,
+                                         say=lambda text: click.echo(text, err=True))
     if as_json:
         echo_json({"provider": p.provider, "estimate": p.estimate, "paid_before": p.paid_before,
               "nodes": [n.as_dict() for n in p.nodes]})

@@ -27,8 +27,9 @@ DEFAULT_MAX_PARALLEL_JOBS = 10
 
 
 class FakeScenario:
-    """The fake service. Every knob has a test-friendly default; see the module docstrings of
-    `models` (validation, cost), `state` (jobs, uploads) and `faults` (fault kinds).
+    """The fake service, held to the official SDK's models (tests/contract). Every knob has a
+    test-friendly default; see the module docstrings of `models` (validation from the seed page,
+    cost), `jobs`, `assets` and `uploads` (the state) and `faults` (fault kinds).
 
     `clip_dir` shares rendered result videos between instances (the pytest plugin passes one per
     session); `clock` replaces `time.time` for job progress, URL expiry and the upload delay;
