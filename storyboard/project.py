@@ -237,7 +237,7 @@ class Project:
                                   "--max-cost, or build fewer targets)")
             engine = Engine(self.ws, self.graph, prov, reporter, jobs=jobs, fail_fast=fail_fast,
                             max_cost=max_cost if prov.paid else None, statuses=statuses,
-                            now=Settings.load(self.root).now, coordinator=team)
+                            knobs=Settings.load(self.root), coordinator=team)
             stamp.clear(self.ws.work)
             return await engine.run(self._assets(targets) + [r.node for r in plan.nodes])
         finally:

@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     # Seconds one HTTP request may go without progress (connecting is capped at 10 s).
     http_timeout: float = Field(default=60.0, gt=0,
                                 validation_alias=AliasChoices("STORYBOARD_HTTP_TIMEOUT"))
+    # Bounds on waiting out a 429 for one submission: one wait, and all of them together. A
+    # server that asks for longer (a quota, a long cooldown) fails the node at once instead.
+    rate_limit_wait: float = Field(default=30.0, ge=0,
+                                   validation_alias=AliasChoices("STORYBOARD_RATE_LIMIT_WAIT"))
+    rate_limit_total: float = Field(default=300.0, ge=0,
+                                    validation_alias=AliasChoices("STORYBOARD_RATE_LIMIT_TOTAL"))
     remote: str | None = Field(default=None, validation_alias=AliasChoices("STORYBOARD_REMOTE"))
     # The reproducible-builds convention: when set, the lock records this time for what a
     # build makes, so two builds of the same project write the same bytes.

@@ -21,13 +21,15 @@ if TYPE_CHECKING:
         Summary,
     )
     from storyboard.engine.journal import Journal
+    from storyboard.engine.paid import RateLimits
     from storyboard.engine.runner import Engine
     from storyboard.engine.status import NodeStatus, Statuses, node_request_key
     from storyboard.engine.workspace import Workspace
 
 _HOMES = {
     "Engine": "runner", "Journal": "journal", "NodeResult": "events", "NodeStatus": "status",
-    "Plan": "events", "PlannedNode": "events", "RecordingReporter": "events",
+    "Plan": "events", "PlannedNode": "events", "RateLimits": "paid",
+    "RecordingReporter": "events",
     "Reporter": "events", "Statuses": "status", "Summary": "events", "Workspace": "workspace",
     "node_request_key": "status",
 }
@@ -49,6 +51,7 @@ __all__ = [
     "NodeStatus",
     "Plan",
     "PlannedNode",
+    "RateLimits",
     "RecordingReporter",
     "Reporter",
     "Statuses",

@@ -1,7 +1,9 @@
 """The submission journal: paid work never happens twice.
 
-Before a paid submission the engine writes an *intent* (fsynced); right after the response it
-records the job id; only then does it poll. When the output is safely in the store the entry is
+Before a paid submission the engine writes an *intent* (fsynced): the node, the model, a digest
+of the request as sent, and the provider's server time with the window within which the
+submission may still create a job. Right after the response it records the job id; only then
+does it poll. When the output is safely in the store the entry is
 marked done. A restarted build finds recorded jobs and resumes polling; an intent without a job
 id (the process died mid-request) is resolved by asking the provider to find the job. An entry
 that exists but cannot be read is `JournalDamaged`, never "no entry": its node may already
@@ -18,6 +20,7 @@ from typing import Literal
 
 from storyboard.errors import JournalDamaged, StoreError, UnsafePath
 from storyboard.paths import read_bounded, write_atomic
+from storyboard.providers.base import Intent
 
 MAX_ENTRY_BYTES = 64 * 1024
 
@@ -33,6 +36,14 @@ class Entry:
     created: str  # ISO time of the intent, used to look for lost jobs
     job: str | None = None
     output: str | None = None
+    # What the provider said before sending (`Intent`); absent in entries of older builds.
+    model: str | None = None
+    digest: str | None = None
+    server_time: str | None = None
+    window: float = 0.0
+
+    def intent(self) -> Intent:
+        return Intent(self.model, self.digest, self.server_time, self.window)
 
 
 def now_iso() -> str:
@@ -54,7 +65,14 @@ class Journal:
             data = json.loads(read_bounded(p, MAX_ENTRY_BYTES, follow=False))
             entry = Entry(**data)
             if entry.state not in ("intent", "submitted", "done") or entry.key != key:
-                raise ValueError(f"state {entry.state!r} for key {entry.key[:16]!r}")
+                raise ValueError(f"state {entry.state!r} for key {str(entry.key)[:16]!r}")
+            texts = (entry.created, entry.node, entry.provider)
+            optional = (entry.job, entry.output, entry.model, entry.digest, entry.server_time)
+            if (not all(isinstance(v, str) for v in texts)
+                    or not all(v is None or isinstance(v, str) for v in optional)
+                    or isinstance(entry.window, bool)
+                    or not isinstance(entry.window, int | float)):
+                raise ValueError("a field has the wrong type")
             return entry
         except FileNotFoundError:
             return None
@@ -73,8 +91,11 @@ class Journal:
         except OSError as exc:
             raise StoreError(f"cannot write the journal at {self.root}: {exc.strerror}") from None
 
-    def intent(self, key: str, node: str, provider: str) -> Entry:
-        entry = Entry(key=key, node=node, provider=provider, state="intent", created=now_iso())
+    def intent(self, key: str, node: str, provider: str, what: Intent | None = None) -> Entry:
+        what = what or Intent()
+        entry = Entry(key=key, node=node, provider=provider, state="intent", created=now_iso(),
+                      model=what.model, digest=what.digest, server_time=what.server_time,
+                      window=what.window)
         self._write(entry)
         return entry
 

@@ -26,6 +26,7 @@ from storyboard.cache import Record
 from storyboard.engine.coordinator import Alone, Claim, Coordinator
 from storyboard.engine.events import NodeResult, Reporter, Summary
 from storyboard.engine.local import materialize, run_local
+from storyboard.engine.paid import Knobs, RateLimits, Submitter
 from storyboard.engine.status import Statuses
 from storyboard.engine.workspace import Workspace
 from storyboard.errors import (
@@ -35,13 +36,11 @@ from storyboard.errors import (
     NodeFailed,
     NodeRefused,
     ProviderError,
-    RateLimited,
-    Rejected,
     StoreError,
     StoryboardError,
 )
 from storyboard.graph import Graph, Node
-from storyboard.providers.base import InputFile, Provider, Request
+from storyboard.providers.base import InputFile, Intent, Provider, Request
 
 
 class Engine:
@@ -53,6 +52,7 @@ class Engine:
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], str] = lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         coordinator: Coordinator | None = None,
+        rate_limits: RateLimits | None = None, knobs: Knobs | None = None,
     ) -> None:
         self.ws = ws
         self.graph = graph
@@ -70,19 +70,22 @@ class Engine:
         self._budget = asyncio.Lock()
         self.sleep = sleep
         self.clock = clock
-        self.now = now  # the time recorded for what this run makes
+        self.now = knobs.now if knobs else now  # the time recorded for what this run makes
+        if knobs and rate_limits is None:
+            rate_limits = RateLimits(knobs.rate_limit_wait, knobs.rate_limit_total)
         self.coordinator = coordinator or Alone()  # other machines making the same paid nodes
         self.results: dict[str, NodeResult] = {}
         self.digests: dict[str, str] = {}
         self._stop = False
-        self._owned: set[str] | None = None  # job ids some node owns (see `_owned_jobs`)
+        # Paid submissions: journaled, recovered after an ambiguous failure, bounded 429 waits.
+        self.submitter = Submitter(ws, provider, self.reporter, sleep=sleep,
+                                   limits=rate_limits or RateLimits(), budget=self._commit_budget)
 
     # -- entry ------------------------------------------------------------------------------
     async def run(self, order: list[str]) -> Summary:
         start = self.clock()
         self.model_slots = asyncio.Semaphore(self.jobs)
         self.local_slots = asyncio.Semaphore(self.local_jobs)
-        self._owned_mutex = asyncio.Lock()
         self.finished: dict[str, asyncio.Event] = {n: asyncio.Event() for n in order}
         summary = Summary()
         tasks = [asyncio.create_task(self._node(n), name=f"node {n}") for n in order]
@@ -294,61 +297,24 @@ class Engine:
             return digest, fetched.cost, job
 
     async def _submit_claimed(self, request: Request, claim: Claim) -> str:
-        """`_submit`, or adopt the job a gone holder left (found first if it left no id)."""
+        """Submit exactly once, or adopt the job a gone holder left (found first if it left
+        no id)."""
         job = claim.job
+        sub = self.submitter
         if job is None and claim.recover_since is not None:
-            owned = await self._owned_jobs()
-            job = await self.provider.find_job(request, claim.recover_since,
-                                               exclude=frozenset(owned))
+            owned = await sub.owned_jobs()
+            look = await self.provider.find_job(request, Intent(request.node.model_id),
+                                                claim.recover_since, exclude=frozenset(owned))
+            job = look.job
         if job is None:
-            return await self._submit(request)
+            return await sub.submit(request)
         j = self.ws.journal
         if (entry := j.get(request.key)) is not None and entry.job:
             return entry.job  # this working copy's own job: resume it
         self.reporter.warning(f"{request.node.label}: adopting job {job} from a build that "
                               "stopped (not submitting again)")
         j.submitted(j.intent(request.key, request.node.id, self.provider.name), job)
-        (await self._owned_jobs()).add(job)
-        return job
-
-    async def _submit(self, request: Request) -> str:
-        """Submit a paid job exactly once, resuming or reconciling what the journal knows."""
-        j = self.ws.journal
-        key = request.key
-        entry = j.get(key)
-        if entry is not None and entry.job:
-            self.reporter.warning(f"{request.node.label}: resuming job {entry.job} from an "
-                                  "earlier build (not submitting again)")
-            return entry.job
-        owned = await self._owned_jobs()
-        if entry is not None and entry.state == "intent":
-            found = await self.provider.find_job(request, entry.created,
-                                                 exclude=frozenset(owned))
-            if found:
-                self.reporter.warning(f"{request.node.label}: an earlier build was "
-                                      f"interrupted mid-submission; found its job {found} "
-                                      "on the server and resumed it")
-                j.submitted(entry, found)
-                owned.add(found)
-                return found
-            self.reporter.warning(f"{request.node.label}: an earlier submission did not "
-                                  "reach the server; submitting now")
-        await self._commit_budget(request)
-        entry = j.intent(key, request.node.id, self.provider.name)
-        while True:
-            try:
-                job = await self.provider.submit(request)
-                break
-            except RateLimited as exc:
-                # Certainly not accepted: wait as asked and try again, this is not a failure.
-                self.reporter.job_progress(request.node.id, request.node.label,
-                                           "waiting for a free job slot", None)
-                await self.sleep(exc.retry_after)
-            except (Rejected, JobFailed):
-                j.forget(key)  # refused or failed at once: no job exists, nothing to reconcile
-                raise
-        j.submitted(entry, job)
-        owned.add(job)
+        (await sub.owned_jobs()).add(job)
         return job
 
     async def _commit_budget(self, request: Request) -> None:
@@ -366,25 +332,6 @@ class Engine:
                     f"credits and the build has committed {self.committed:g} already; nothing "
                     "was submitted (raise --max-cost to go on)")
             self.committed += estimate
-
-    async def _owned_jobs(self) -> set[str]:
-        """Job ids that other nodes or takes already own (journal, run index, lock and its
-        history), read once per build and kept up to date: recovering a lost submission must
-        never adopt one. The provider is told too (`claim`), for its recovery inside `submit`."""
-        async with self._owned_mutex:
-            if self._owned is None:
-                ws = self.ws
-
-                def read() -> set[str]:
-                    jobs = {e.job for e in ws.journal.entries() if e.job}
-                    jobs |= {r.job for r in ws.index.all() if r.job}
-                    jobs |= {r.job for r in ws.lock.nodes.values() if r.job}
-                    jobs |= {r.job for h in ws.lock.history.values() for r in h if r.job}
-                    return jobs
-
-                self._owned = await asyncio.to_thread(read)
-                self.provider.claim(self._owned)
-            return self._owned
 
     def _report_notices(self) -> None:
         """Pass on what the provider wants the user to hear (e.g. a job recovered after its

@@ -63,6 +63,28 @@ class Fetched:
     asset_id: str | None = None
 
 
+@dataclass(frozen=True)
+class Intent:
+    """What the journal records before a paid submission leaves, so that any later build can
+    find the job it may have made: the model, a digest of the request as sent, and when the
+    provider's server saw it (its own clock) and how long after that a job may still appear."""
+
+    model: str | None = None
+    digest: str | None = None
+    server_time: str | None = None  # ISO, the server's clock; None when unknown
+    window: float = 0.0  # seconds after `server_time` within which the submission may land
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What looking for a lost submission's job found: the job, or none. With none, `certain`
+    says no job can still appear; when not certain, `wait` is how long until it is."""
+
+    job: str | None = None
+    certain: bool = True
+    wait: float = 0.0
+
+
 @runtime_checkable
 class Recoverable(Protocol):
     """What the engine asks of a provider to never pay twice for one request."""
@@ -71,10 +93,14 @@ class Recoverable(Protocol):
         """Job ids other nodes or takes already own: recovery must never adopt one."""
         ...
 
-    async def find_job(self, request: Request, created_iso: str,
-                       exclude: Collection[str] = ()) -> str | None:
-        """The job an interrupted submission of `request` (intent written at `created_iso`)
-        created, if the provider can tell; None when there is none or it cannot know."""
+    async def prepare(self, request: Request) -> Intent:
+        """Get `request` ready to send (e.g. upload its inputs) and say what to journal."""
+        ...
+
+    async def find_job(self, request: Request, intent: Intent, created_iso: str,
+                       exclude: Collection[str] = ()) -> Lookup:
+        """Look for the job an interrupted submission of `request` made (its intent journaled
+        at `created_iso`, our clock, with what `prepare` said)."""
         ...
 
     def take_notices(self) -> list[str]:
@@ -130,9 +156,12 @@ class BaseProvider:
     def claim(self, job_ids: Iterable[str]) -> None:
         return None
 
-    async def find_job(self, request: Request, created_iso: str,
-                       exclude: Collection[str] = ()) -> str | None:
-        return None
+    async def prepare(self, request: Request) -> Intent:
+        return Intent(model=request.node.model_id)
+
+    async def find_job(self, request: Request, intent: Intent, created_iso: str,
+                       exclude: Collection[str] = ()) -> Lookup:
+        return Lookup()
 
     def take_notices(self) -> list[str]:
         return []

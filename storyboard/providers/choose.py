@@ -65,6 +65,6 @@ def _plugin(spec: str, project: object) -> Provider:
         raise ProjectError(
             f"provider '{spec}' gave a {type(provider).__name__}, which is not a provider: it "
             "needs name, paid, poll_interval, open, close, estimate, submit, poll, fetch, "
-            "claim, find_job and take_notices (subclass storyboard.providers.BaseProvider for "
-            "the defaults)")
+            "claim, prepare, find_job and take_notices (subclass "
+            "storyboard.providers.BaseProvider for the defaults)")
     return provider

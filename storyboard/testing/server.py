@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import email.utils
 import hashlib
 import hmac
 import json
@@ -102,6 +103,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # tests read counters, not access logs
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        # The Date header follows the fake's clock: a test can set server and client apart.
+        when = self.server.state.clock() if timestamp is None else timestamp
+        return email.utils.formatdate(when, usegmt=True)
 
     def do_GET(self) -> None:
         self._dispatch("GET")

@@ -73,7 +73,10 @@ def cli_env(fake: FakeScenario, **overrides: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("SCENARIO_", "STORYBOARD_"))}
     env.update(fake.env)
-    env.update({"STORYBOARD_POLL_INTERVAL": POLL, "PYTHONUNBUFFERED": "1"})
+    # A short request timeout: a lost submission that made no job is certain after it (by the
+    # fake's clock), so same-build recoveries take seconds, not the default minute.
+    env.update({"STORYBOARD_POLL_INTERVAL": POLL, "STORYBOARD_HTTP_TIMEOUT": "3",
+                "PYTHONUNBUFFERED": "1"})
     env.update(overrides)
     return env
 

@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from storyboard.errors import Rejected
-from storyboard.providers import BaseProvider, Fetched, JobStatus, Provider, Request
+from storyboard.providers import (
+    BaseProvider,
+    Fetched,
+    Intent,
+    JobStatus,
+    Lookup,
+    Provider,
+    Request,
+)
 
 
 class StandIn(BaseProvider):
@@ -92,12 +100,12 @@ class StandIn(BaseProvider):
     def claim(self, job_ids: Iterable[str]) -> None:
         self.claimed.update(job_ids)
 
-    async def find_job(self, request: Request, created_iso: str,
-                       exclude: Collection[str] = ()) -> str | None:
+    async def find_job(self, request: Request, intent: Intent, created_iso: str,
+                       exclude: Collection[str] = ()) -> Lookup:
         if self.found is not None:
             self._jobs[self.found] = request
             self._notices.append(f"{request.node.label}: found {self.found}")
-        return self.found
+        return Lookup(self.found)
 
     def take_notices(self) -> list[str]:
         taken, self._notices = self._notices, []

@@ -114,7 +114,8 @@ def test_submit_poll_download(client: ScenarioClient, fake_scenario: FakeScenari
         info = ffmpeg.probe(dest)
         assert (info.kind, info.width, info.height) == ("video", 960, 540)
         listed = await client.list_jobs("2000-01-01T00:00:00Z")
-        assert [j["jobId"] for j in listed] == [job_id]
+        assert [j["jobId"] for j in listed.jobs] == [job_id]
+        assert listed.server_time is not None  # the server's Date, for recovery windows
 
     run(go())
     assert fake_scenario.counters.jobs_created == 1
@@ -126,7 +127,7 @@ def test_list_jobs_follows_pages(client: ScenarioClient, fake_scenario: FakeScen
                for i in range(3)]
         # The fake pages by 100 at most; make it page by asking for the whole history.
         listed = await client.list_jobs("2000-01-01T00:00:00Z")
-        assert sorted(j["jobId"] for j in listed) == sorted(ids)
+        assert sorted(j["jobId"] for j in listed.jobs) == sorted(ids)
 
     run(go())
 
@@ -295,7 +296,8 @@ def test_timeouts_are_transient(fake_scenario: FakeScenario, sleeps: Sleeps) -> 
     client = ScenarioClient(fake_scenario.base_url, KEY, SECRET, sleep=sleeps, timeout=0.3)
 
     async def go() -> None:
-        assert await client.list_jobs("2000-01-01T00:00:00Z") == []  # retried after a timeout
+        listed = await client.list_jobs("2000-01-01T00:00:00Z")  # retried after a timeout
+        assert listed.jobs == []
         exc = await expect(AmbiguousSubmission, client.submit(FLASH, BODY))
         assert "timed out" in str(exc)
         await client.aclose()

@@ -16,7 +16,7 @@ from provider_helpers import FLASH, KEY, SECRET, Sleeps, assert_clean, expect, f
 
 from storyboard.errors import CredentialsError
 from storyboard.media import Ffmpeg
-from storyboard.providers.base import JobStatus
+from storyboard.providers.base import Intent, JobStatus, Lookup
 from storyboard.providers.scenario import (
     AmbiguousSubmission,
     RetryPolicy,
@@ -217,34 +217,42 @@ def test_find_job_finds_a_submission_whose_answer_was_lost(
 
     async def go() -> None:
         created = "2020-01-01T00:00:00.000Z"
-        assert await provider.find_job(request, created) is None  # nothing uploaded yet
+        old = Intent(FLASH, None, created, 1.0)  # its window passed long ago
+        assert await provider.find_job(request, old, created) == Lookup()  # nothing uploaded
         await provider.submit(other)
-        assert await provider.find_job(request, created) is None  # nothing matches
+        assert await provider.find_job(request, old, created) == Lookup()  # nothing matches
         body = {"prompt": "a fox", "duration": 5, "aspectRatio": "16:9",
                 "image": provider.assets.get(request.inputs["asset:photo"].digest)}
         fake_scenario.script_faults(["generate:drop_after_create"])
         await expect(AmbiguousSubmission, client.submit(FLASH, body))
-        found = await provider.find_job(request, created)
-        assert found == fake_scenario.jobs[-1].job_id
+        found = await provider.find_job(request, old, created)
+        assert found == Lookup(fake_scenario.jobs[-1].job_id)
 
     run(go())
     c = fake_scenario.counters
     assert (c.jobs_created, c.identical_submissions) == (2, 0)
 
 
-def test_submit_recovers_its_own_lost_answer_without_paying_twice(
+def test_a_lost_answer_is_found_and_absence_waits_for_the_window(
         fake_scenario: FakeScenario, provider: ScenarioProvider) -> None:
-    fake_scenario.script_faults(["generate:drop_after_create"])
+    request = flash_request("a fox")
 
     async def go() -> None:
-        job_id = await provider.submit(flash_request("a fox"))
-        assert job_id == fake_scenario.jobs[0].job_id
-        assert (await until_done(provider, job_id)).state == "done"
+        intent = await provider.prepare(request)
+        assert intent.model == FLASH and intent.digest and intent.server_time
+        assert intent.window == provider.client.submit_window
+        # Nothing was sent yet and the window has not passed: absence is not certain.
+        look = await provider.find_job(request, intent, intent.server_time or "")
+        assert look.job is None and not look.certain and look.wait > 0
+        fake_scenario.script_faults(["generate:drop_after_create"])
+        await expect(AmbiguousSubmission, provider.submit(request))
+        look = await provider.find_job(request, intent, intent.server_time or "")
+        assert look == Lookup(fake_scenario.jobs[0].job_id)
+        assert (await until_done(provider, look.job or "")).state == "done"
 
     run(go())
     c = fake_scenario.counters
     assert (c.jobs_created, c.identical_submissions, c.requests["generate"]) == (1, 0, 1)
-    assert "found its job" in provider.notices[0]
 
 
 def test_an_ambiguous_failure_without_a_job_is_raised(fake_scenario: FakeScenario,
@@ -253,7 +261,7 @@ def test_an_ambiguous_failure_without_a_job_is_raised(fake_scenario: FakeScenari
 
     async def go() -> None:
         exc = await expect(AmbiguousSubmission, provider.submit(flash_request("a fox")))
-        assert "next build looks for that job" in str(exc)
+        assert "looks for that job before" in str(exc)
 
     run(go())
     assert fake_scenario.counters.jobs_created == 0

@@ -7,10 +7,12 @@ of answer fields live here too, so every module of the client reads answers the 
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import email.utils
+import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -33,7 +35,33 @@ NOT_SENT: tuple[type[httpx.RequestError], ...] = (
 )
 
 
-def translate_transport(exc: httpx.RequestError, what: str) -> ScenarioUnavailable:
+Scrub = Callable[[str], str]
+
+# What an Authorization value looks like wherever a server echoes it: a header line, a JSON
+# field, or the scheme and token alone.
+_AUTH_FIELD = re.compile(r"""(?i)(authorization["']?\s*[:=]\s*["']?)[^"'\r\n,;}]+""")
+_AUTH_TOKEN = re.compile(r"(?i)\b(basic|bearer|token)(\s+)[A-Za-z0-9+/=._~-]{6,}")
+
+
+def redactor(api_key: str, api_secret: str) -> Scrub:
+    """The one function that scrubs server texts before they reach an exception or a message:
+    anything shaped like an Authorization value, and the key pair itself (raw, or base64 as in
+    the Basic header), becomes `[redacted]`."""
+    pair = base64.b64encode(f"{api_key}:{api_secret}".encode()).decode("ascii")
+    # Longest first, so the encoded pair goes before the secret inside it could match.
+    literals = sorted({v for v in (pair, api_secret, api_key) if len(v) >= 4}, key=len,
+                      reverse=True)
+
+    def scrub(text: str) -> str:
+        for value in literals:
+            text = text.replace(value, "[redacted]")
+        text = _AUTH_FIELD.sub(lambda m: m.group(1) + "[redacted]", text)
+        return _AUTH_TOKEN.sub(lambda m: m.group(1) + m.group(2) + "[redacted]", text)
+
+    return scrub
+
+
+def translate_transport(exc: httpx.RequestError, what: str, scrub: Scrub) -> ScenarioUnavailable:
     """Connection-level failures. Messages come from the exception text, never from the
     request object (it carries the Authorization header)."""
     sent = not isinstance(exc, NOT_SENT)
@@ -45,14 +73,16 @@ def translate_transport(exc: httpx.RequestError, what: str) -> ScenarioUnavailab
         why = "the connection was dropped"
     else:
         why = "the connection failed"
-    detail = str(exc).strip()
+    detail = scrub(str(exc).strip())
     text = f"{what}: {why}" + (f" ({detail})" if detail and detail != why else "")
     return ScenarioUnavailable(text, may_have_arrived=sent)
 
 
-def translate_status(resp: httpx.Response, what: str) -> ProviderError | CredentialsError:
+def translate_status(resp: httpx.Response, what: str, scrub: Scrub
+                     ) -> ProviderError | CredentialsError:
     status = resp.status_code
     reason, trace, data = error_body(resp)
+    reason, trace = scrub(reason), scrub(trace)
     if status == 429:
         return RateLimited(
             f"{what}: Scenario asks us to slow down (429: {reason}){trace_note(trace)}",

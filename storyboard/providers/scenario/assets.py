@@ -150,11 +150,11 @@ class AssetCalls(Transport):
         try:
             resp = await storage.put(url, content=chunk)
         except httpx.RequestError as exc:
-            raise translate_transport(exc, what) from exc
+            raise translate_transport(exc, what, self._scrub) from exc
         if resp.status_code == 403:
             raise _UrlRefused(f"{what}: the signed URL was refused")
         if not resp.is_success:
-            raise translate_status(resp, what)
+            raise translate_status(resp, what, self._scrub)
 
     async def _complete(self, upload_id: str, what: str) -> None:
         try:
@@ -253,7 +253,7 @@ class AssetCalls(Transport):
                     raise _UrlRefused(f"{what}: the signed URL was refused (expired?)")
                 if not resp.is_success:
                     await resp.aread()
-                    raise translate_status(resp, what)
+                    raise translate_status(resp, what, self._scrub)
                 check_served_type(resp, wanted, what)
                 declared = declared_length(resp)
                 if declared is not None and declared > cap:
@@ -275,7 +275,7 @@ class AssetCalls(Transport):
                         f.write(chunk)
         except httpx.RequestError as exc:
             tmp.unlink(missing_ok=True)
-            raise translate_transport(exc, what) from exc
+            raise translate_transport(exc, what, self._scrub) from exc
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise

@@ -8,6 +8,8 @@ the job and model calls. The provider (`provider.py`) builds on these methods.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from storyboard.errors import AmbiguousSubmission, CredentialsError, ProviderError, Rejected
@@ -15,7 +17,13 @@ from storyboard.providers.scenario.answers import number_of, object_of, seg, tra
 from storyboard.providers.scenario.assets import AssetCalls, sniff_mime
 from storyboard.providers.scenario.transport import RetryPolicy, session
 
-__all__ = ["RetryPolicy", "ScenarioClient", "sniff_mime"]
+__all__ = ["JobListing", "RetryPolicy", "ScenarioClient", "sniff_mime"]
+
+
+@dataclass(frozen=True)
+class JobListing:
+    jobs: list[dict[str, Any]]
+    server_time: datetime | None  # the first page's Date: every job created before it is listed
 
 
 class ScenarioClient(AssetCalls):
@@ -71,14 +79,29 @@ class ScenarioClient(AssetCalls):
         return object_of(data, "job", f"reading job {job_id}")
 
     @session
-    async def list_jobs(self, created_after_iso: str, *, max_pages: int = 50
-                        ) -> list[dict[str, Any]]:
-        """Custom jobs created after the given time, every page. `createdAfter` is refused with
-        a type filter (scenario-sdk's job_list_params), so the job type is filtered here."""
+    async def list_jobs(self, created_after_iso: str, *, max_pages: int = 50) -> JobListing:
+        """Custom jobs created after the given time, every page, and the server's time when
+        the listing began. `createdAfter` goes alone: the SDK allows it only without `status`,
+        `type`, `types` and `workflowId` (a strict server answers 400), so the job type is
+        filtered here."""
+        return await self._list({"createdAfter": created_after_iso}, max_pages)
+
+    @session
+    async def jobs_updated_after(self, updated_after_iso: str, *, max_pages: int = 10
+                                 ) -> JobListing:
+        """Custom jobs updated after the given time (one request per 100 jobs)."""
+        return await self._list({"updatedAfter": updated_after_iso, "types": "custom"},
+                                max_pages)
+
+    async def _list(self, query: Mapping[str, str], max_pages: int) -> JobListing:
         out: list[dict[str, Any]] = []
-        params = {"createdAfter": created_after_iso, "pageSize": "100"}
-        for _ in range(max_pages):
-            _, data = await self._api("GET", "/jobs", "listing recent jobs", params=params)
+        params = {**query, "pageSize": "100"}
+        first: datetime | None = None
+        for page in range(max_pages):
+            _, data, when = await self._api_dated("GET", "/jobs", "listing recent jobs",
+                                                  params=params)
+            if page == 0:
+                first = when
             jobs = data.get("jobs")
             if isinstance(jobs, list):
                 out.extend(j for j in jobs if isinstance(j, dict)
@@ -87,4 +110,4 @@ class ScenarioClient(AssetCalls):
             if not isinstance(token, str) or not token:
                 break
             params = {**params, "paginationToken": token}
-        return out
+        return JobListing(out, first)

@@ -11,24 +11,32 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Collection, Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
 from storyboard.errors import (
-    AmbiguousSubmission,
     MediaError,
     ProviderError,
     TransientError,
 )
 from storyboard.hashing import hash_file
 from storyboard.media import Ffmpeg
-from storyboard.providers.base import BaseProvider, Fetched, JobStatus, Request
+from storyboard.providers.base import (
+    BaseProvider,
+    Fetched,
+    Intent,
+    JobStatus,
+    Lookup,
+    Request,
+)
 from storyboard.providers.scenario.client import ScenarioClient
 from storyboard.providers.scenario.inputs import Inputs, LoopLocks
+from storyboard.providers.scenario.polling import Poller
 from storyboard.providers.scenario.records import JsonMap, as_number, as_text
 from storyboard.providers.scenario.recovery import (
     FIND_MARGIN,
+    SERVER_MARGIN,
     canonical,
     iso,
     match_job,
@@ -61,7 +69,10 @@ class ScenarioProvider(BaseProvider):
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.client = client
         self.ffmpeg = ffmpeg
-        self.poll_interval = poll_interval
+        # The engine polls again at once: each poll waits for the provider's next shared round
+        # (one job listing for every active job), whose pace grows to `poll_interval`.
+        self.poll_interval = 0.0
+        self.poller = Poller(client, poll_interval)
         self.job_deadline = job_deadline
         self.clock = clock
         self.estimates: JsonMap[float] = JsonMap(work / ESTIMATES_FILE, as_number)  # key -> cost
@@ -73,6 +84,7 @@ class ScenarioProvider(BaseProvider):
         self._keys: dict[str, str] = {}  # job id -> request key, for jobs submitted here
         self._first_seen: dict[str, datetime] = {}
         self._finished: dict[str, dict[str, Any]] = {}  # job id -> its successful poll answer
+        self._prepared: dict[str, tuple[str, dict[str, Any]]] = {}  # key -> (model, body)
         self._checked = False
         self._lock = LoopLocks()
         self.inputs = Inputs(client, work, self._lock)
@@ -118,8 +130,22 @@ class ScenarioProvider(BaseProvider):
             self.estimates.put(request.key, cost)
         return cost
 
-    async def submit(self, request: Request) -> str:
+    async def prepare(self, request: Request) -> Intent:
+        """Upload the inputs and say what the journal records before the request leaves: the
+        model, the body's digest, and the server's time now (from its `Date` headers, so a
+        client clock minutes off cannot shorten the recovery window)."""
         model_id = _model_id(request)
+        await self._ready()
+        body = await self.inputs.body(request, upload=True)
+        assert body is not None
+        self._prepared[request.key] = (model_id, body)
+        when = self.client.server_now()
+        return Intent(model_id, canonical(None, body), iso(when) if when else None,
+                      self.client.submit_window)
+
+    async def submit(self, request: Request) -> str:
+        """Send the request once. An ambiguous failure is raised as is: the engine looks for
+        the job (`find_job`) before anything is sent again."""
         late = self.overdue.get(request.key) if request.key else None
         if late is not None:
             self._keys[late] = request.key
@@ -128,37 +154,20 @@ class ScenarioProvider(BaseProvider):
                                 "finished by the deadline in an earlier build (not submitted "
                                 "again)")
             return late
-        await self._ready()
-        body = await self.inputs.body(request, upload=True)
-        assert body is not None
-        # Identical bodies (takes of one shot) go one at a time, so recovering a lost answer
-        # below can never pick up a sibling's job that is still in flight.
-        async with self._lock(f"submit:{canonical(model_id, body)}"):
-            sent_at = self.clock()
-            try:
-                job_id, cost = await self.client.submit(model_id, body)
-            except AmbiguousSubmission:
-                found = await self._recover(model_id, body, sent_at)
-                if found is None:
-                    raise
-                self.notices.append(f"{request.node.label}: the answer to the submission was "
-                                    f"lost; found its job {found} on Scenario and resumed it "
-                                    "(not submitted again)")
-                job_id, cost = found, 0.0
-            self._claimed.add(job_id)
+        prepared = self._prepared.pop(request.key, None)
+        if prepared is None:
+            await self.prepare(request)
+            prepared = self._prepared.pop(request.key)
+        model_id, body = prepared
+        job_id, cost = await self.client.submit(model_id, body)
+        when = self.client.server_now()
+        self.poller.seen({"jobId": job_id, "status": "pending",
+                          "createdAt": iso(when) if when else None})
+        self._claimed.add(job_id)
         self._costs[job_id] = cost
         if request.key:
             self._keys[job_id] = request.key
         return job_id
-
-    async def _recover(self, model_id: str, body: Mapping[str, Any], sent_at: datetime
-                       ) -> str | None:
-        """Look for the job an ambiguous submission may have created; None when unsure."""
-        try:
-            jobs = await self.client.list_jobs(iso(sent_at - FIND_MARGIN))
-        except ProviderError:
-            return None
-        return match_job(jobs, model_id, body, sent_at, self._claimed)
 
     async def poll(self, job_id: str) -> JobStatus:
         """The job's state. Past `job_deadline` the job is given up on for this build, but
@@ -168,7 +177,7 @@ class ScenarioProvider(BaseProvider):
         polls the same job and never pays for the request again."""
         await self._ready()
         try:
-            job = await self.client.get_job(job_id)
+            job = await self.poller.status(job_id)
         except TransientError as exc:
             raise TransientError(f"{exc}; job {job_id} is kept: build again to resume polling "
                                  "it (it is not submitted again)") from exc
@@ -254,24 +263,37 @@ class ScenarioProvider(BaseProvider):
         run index and lock): recovering a lost submission never adopts one of them."""
         self._claimed.update(job_ids)
 
-    async def find_job(self, request: Request, created_iso: str,
-                       exclude: Collection[str] = ()) -> str | None:
-        """The job an interrupted submission of `request` created, if Scenario has one that
-        no other node owns (`exclude`, and every job this provider handed out)."""
+    async def find_job(self, request: Request, intent: Intent, created_iso: str,
+                       exclude: Collection[str] = ()) -> Lookup:
+        """The job an interrupted submission of `request` made, if Scenario has one that no
+        other node owns (`exclude`, and every job this provider handed out), matched on its
+        whole input and the journaled model. With none, absence is certain only when the
+        listing began after the submission's window had passed by the server's clock."""
         self._claimed.update(exclude)
         if self.inputs.missing(request):
-            return None
-        model_id = _model_id(request)
+            return Lookup()
+        model_id = intent.model or _model_id(request)
         await self._ready()
         body = await self.inputs.body(request, upload=False)
         if body is None:
-            return None  # an input was never uploaded, so neither was the submission
-        since = parse_time(created_iso) or self.clock()
-        jobs = await self.client.list_jobs(iso(since - FIND_MARGIN))
-        found = match_job(jobs, model_id, body, since, self._claimed)
+            return Lookup()  # an input was never uploaded, so neither was the submission
+        since = parse_time(intent.server_time)
+        # An entry from an older build has only our clock's time: it is moved to the server's
+        # by today's offset, and looked for from further back.
+        margin = SERVER_MARGIN if since else FIND_MARGIN
+        if since is None:
+            since = self.client.as_server_time(parse_time(created_iso) or self.clock())
+        listing = await self.client.list_jobs(iso(since - margin))
+        found = match_job(listing.jobs, model_id, body, since, self._claimed)
         if found is not None:
             self._claimed.add(found)
-        return found
+            return Lookup(found)
+        window = intent.window or self.client.submit_window
+        listed = listing.server_time or self.client.server_now()
+        if listed is None:
+            return Lookup(None, certain=False, wait=window)
+        left = (since + timedelta(seconds=window) + SERVER_MARGIN - listed).total_seconds()
+        return Lookup(None, certain=left <= 0, wait=max(0.0, left))
 
     async def close(self) -> None:
         await self.client.aclose()

@@ -18,6 +18,9 @@ from storyboard.hashing import hash_text
 # Jobs are looked for from a little before the journal's intent: clocks differ between us and
 # the service, and the intent is written just before the request leaves.
 FIND_MARGIN = timedelta(minutes=2)
+# With the server's own time in the journal, only its rounding (Date headers are whole seconds)
+# and a spread between the service's machines remain.
+SERVER_MARGIN = timedelta(seconds=2)
 
 
 def match_job(jobs: list[dict[str, Any]], model_id: str, body: Mapping[str, Any],
@@ -52,7 +55,8 @@ def match_job(jobs: list[dict[str, Any]], model_id: str, body: Mapping[str, Any]
     return best[2] if best else None
 
 
-def canonical(model_id: str, body: Mapping[str, Any]) -> str:
+def canonical(model_id: str | None, body: Mapping[str, Any]) -> str:
+    """A digest of a request as sent (`model_id` None: of the body alone)."""
     return hash_text(json.dumps([model_id, body], sort_keys=True, separators=(",", ":")))
 
 

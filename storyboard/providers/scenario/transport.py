@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.utils
 import functools
 import random
 import ssl
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import httpx
@@ -28,6 +31,7 @@ from storyboard.errors import (
 from storyboard.providers.scenario.answers import (
     body_kind,
     json_or_none,
+    redactor,
     translate_status,
     translate_transport,
 )
@@ -44,6 +48,9 @@ HTTP_TIMEOUT = 60.0  # seconds without progress (connect, send, a read) before a
 CONNECT_TIMEOUT = 10.0
 DEFAULT_TIMEOUT = httpx.Timeout(HTTP_TIMEOUT, connect=CONNECT_TIMEOUT)
 USER_AGENT = "storyboard (+https://github.com/storyboard)"
+# An API answer is JSON of a few kB (a page of 100 jobs: a few hundred kB): one past this is
+# refused unread rather than held in memory whole.
+MAX_ANSWER_BYTES = 16 * MIB
 
 
 class _UrlRefused(ProviderError):
@@ -106,9 +113,15 @@ class Transport:
         upload_poll: float = 0.5,
         upload_deadline: float = 900.0,
         max_download_bytes: int = MAX_DOWNLOAD_BYTES,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._auth = httpx.BasicAuth(api_key, api_secret)
+        # Server texts can echo our request: the key pair is scrubbed from every message.
+        self._scrub = redactor(api_key, api_secret)
+        self._clock = clock
+        self._server_offset: float | None = None  # the server's Date minus our clock, seconds
         self._transport = transport
         self._sleep = sleep
         self._timeout = timeout if isinstance(timeout, httpx.Timeout) else \
@@ -119,6 +132,10 @@ class Transport:
         self.upload_poll = upload_poll
         self.upload_deadline = upload_deadline
         self.max_download_bytes = max_download_bytes
+        self.max_answer_bytes = max_answer_bytes
+        # A paid submission is abandoned after this long in total, so a job it may have
+        # created has appeared by `submit_window` after its intent (judged by server time).
+        self.submit_window = float(self._timeout.read or HTTP_TIMEOUT)
         self._api_client: httpx.AsyncClient | None = None
         self._storage_client: httpx.AsyncClient | None = None
         self._ssl: ssl.SSLContext | None = None  # made once: loading CA files costs ~20 ms
@@ -162,6 +179,36 @@ class Transport:
             with contextlib.suppress(Exception):
                 await c.aclose()
 
+    # -- the server's clock ---------------------------------------------------------------
+    def _saw_date(self, resp: httpx.Response) -> datetime | None:
+        """The server's time from an answer's `Date` header (whole seconds, rounded down)."""
+        header = resp.headers.get("Date", "")
+        try:
+            when = email.utils.parsedate_to_datetime(header) if header else None
+        except (TypeError, ValueError):
+            when = None
+        if when is None:
+            return None
+        when = when if when.tzinfo else when.replace(tzinfo=UTC)
+        self._server_offset = when.timestamp() - self._clock()
+        return when
+
+    def as_server_time(self, local: datetime) -> datetime:
+        """A time read on our clock, moved to the server's by the offset seen last (an upper
+        bound, as `server_now`)."""
+        if self._server_offset is None:
+            return local
+        return local + timedelta(seconds=self._server_offset + 1)
+
+    def server_now(self) -> datetime | None:
+        """The server's clock now, never earlier than it is (a Date header is rounded down by up
+        to a second); None before any answer carried a Date. Our own clock may be minutes off:
+        recovery decisions compare server times only."""
+        if self._server_offset is None:
+            return None
+        return datetime.fromtimestamp(self._clock() + self._server_offset, UTC) + \
+            timedelta(seconds=1)
+
     # -- retry and translation ------------------------------------------------------------
     async def _retrying(self, what: str, once: Callable[[], Awaitable[T]], *,
                         paid: bool = False) -> T:
@@ -180,8 +227,8 @@ class Transport:
                 if paid and exc.may_have_arrived:
                     raise AmbiguousSubmission(
                         f"{exc}; the submission may have reached Scenario and created a job, "
-                        "so it was not sent again (a second try could pay twice): the next "
-                        "build looks for that job before submitting",
+                        "so it was not sent again (a second try could pay twice): the build "
+                        "looks for that job before anything is sent again",
                         may_have_arrived=True, status=exc.status, trace_id=exc.trace_id,
                     ) from exc
                 last = exc
@@ -199,21 +246,67 @@ class Transport:
                    params: Mapping[str, str] | None = None, json: Any = None,
                    paid: bool = False) -> tuple[int, dict[str, Any]]:
         """One API call under the retry policy: (status, JSON body) of a 2xx answer."""
+        status, data, _ = await self._api_dated(method, path, what, params=params, json=json,
+                                                paid=paid)
+        return status, data
 
-        async def once() -> tuple[int, dict[str, Any]]:
+    async def _api_dated(self, method: str, path: str, what: str, *,
+                         params: Mapping[str, str] | None = None, json: Any = None,
+                         paid: bool = False) -> tuple[int, dict[str, Any], datetime | None]:
+        """`_api`, plus the server's time of the answer (its Date header)."""
+
+        async def once() -> tuple[int, dict[str, Any], datetime | None]:
             api, _ = await self._clients()
             try:
-                resp = await api.request(method, path, params=params, json=json)
+                if paid:
+                    # Bounded in total, not only per read: recovery waits this long (by the
+                    # server's clock) before it may conclude that no job was made.
+                    async with asyncio.timeout(self.submit_window):
+                        resp = await self._read_answer(api, method, path, what, params, json,
+                                                       paid)
+                else:
+                    resp = await self._read_answer(api, method, path, what, params, json, paid)
+            except TimeoutError:
+                raise ScenarioUnavailable(
+                    f"{what}: timed out (no answer within {self.submit_window:g} s)",
+                    may_have_arrived=True) from None
             except httpx.RequestError as exc:
-                raise translate_transport(exc, what) from exc
+                raise translate_transport(exc, what, self._scrub) from exc
+            when = self._saw_date(resp)
             if not resp.is_success:
-                raise translate_status(resp, what)
+                raise translate_status(resp, what, self._scrub)
             data = json_or_none(resp)
             if not isinstance(data, dict):
                 # A proxy or gateway page where the API's JSON should be: worth another try.
                 raise ScenarioUnavailable(
                     f"{what}: Scenario answered {resp.status_code} with {body_kind(resp)} "
                     "instead of a JSON object", may_have_arrived=True, status=resp.status_code)
-            return resp.status_code, data
+            return resp.status_code, data, when
 
         return await self._retrying(what, once, paid=paid)
+
+    async def _read_answer(self, api: httpx.AsyncClient, method: str, path: str, what: str,
+                           params: Mapping[str, str] | None, json: Any, paid: bool
+                           ) -> httpx.Response:
+        """The answer with its body read, refused past `max_answer_bytes` (announced or
+        counted) without reading the rest."""
+        cap = self.max_answer_bytes
+        async with api.stream(method, path, params=params, json=json) as resp:
+            declared = resp.headers.get("Content-Length", "").strip()
+            body = bytearray()
+            if not (declared.isdigit() and int(declared) > cap):
+                async for chunk in resp.aiter_bytes(1 << 16):  # decoded: a zip bomb counts
+                    body += chunk
+                    if len(body) > cap:
+                        break
+            if len(body) > cap or (declared.isdigit() and int(declared) > cap):
+                text = (f"{what}: Scenario's answer is larger than the {cap} byte limit for an "
+                        "API answer, so it was refused unread; try again later, and report it "
+                        "if it persists")
+                if paid:  # the job may exist all the same: recovery looks for it
+                    raise ScenarioUnavailable(text, may_have_arrived=True)
+                raise ProviderError(text)
+            headers = [(k, v) for k, v in resp.headers.multi_items()
+                       if k.lower() not in ("content-encoding", "content-length")]
+            return httpx.Response(resp.status_code, headers=headers, content=bytes(body),
+                                  request=resp.request)
