@@ -165,6 +165,7 @@ def test_cancelling_a_custom_job_is_refused(sdk: Scenario) -> None:
         sdk.jobs.trigger_action(job_id, action="cancel")
 
 
+@pytest.mark.e2e  # renders the result video with ffmpeg
 def test_a_result_asset_and_its_download_url_parse(fake_scenario: FakeScenario,
                                                    sdk: Scenario) -> None:
     fake_scenario.latency = 0
