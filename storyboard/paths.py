@@ -116,6 +116,70 @@ def remove_object(objects: Path, digest: str) -> None:
                          "anything there (delete .storyboard/ and build again)")
 
 
+_NEW = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        | getattr(os, "O_CLOEXEC", 0))
+
+
+def create_new(path: Path, mode: int = 0o644) -> BinaryIO:
+    """A new, empty file at `path` to write: whatever a clone left there (a planted link, a
+    stale temp) is removed first, and O_EXCL | O_NOFOLLOW make sure the write lands in a
+    fresh file of ours, never through a link."""
+    path.unlink(missing_ok=True)  # a link itself is removed, never what it points to
+    return os.fdopen(os.open(path, _NEW, mode), "wb")
+
+
+def write_atomic(path: Path, data: bytes, *, durable: bool = False) -> None:
+    """Write `path` whole or not at all: a fresh temp beside it (`create_new`), renamed over
+    it (a rename replaces a link at `path` itself, never its target). `durable` fsyncs the
+    file and its folder. OSError when it cannot be written (the temp is removed)."""
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        with create_new(tmp) as f:
+            f.write(data)
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    if durable:
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def open_append(path: Path) -> int:
+    """A descriptor appending to the regular file `path` (created when absent), never
+    through a link: a planted `runs.jsonl -> ~/.bashrc` is refused (UnsafePath)."""
+    flags = (os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+             | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0))
+    try:
+        fd = os.open(path, flags, 0o644)
+    except OSError as exc:
+        if path.is_symlink():
+            raise UnsafePath(f"{path} is a link; storyboard never writes through a link in "
+                             "its own folder (delete it)") from None
+        raise exc
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise UnsafePath(f"{path} is not a regular file; storyboard appends to its own files "
+                         "only (delete it)")
+    return fd
+
+
+def own_folder(path: Path, root: Path) -> Path:
+    """`path` made as a real folder under `root`: a link (or anything else) that a clone put
+    in its place is refused, so nothing written in it can land elsewhere."""
+    path.mkdir(parents=True, exist_ok=True)
+    if path.is_symlink() or not path.is_dir() or not inside(root, path):
+        raise UnsafePath(f"{path} is not a folder of storyboard's own (a link or a file is "
+                         "there); delete it and run again")
+    return path
+
+
 def replaceable(path: Path, ours: Callable[[Path], bool]) -> None:
     """Before a build replaces `path` (a cut's render): `UnsafePath` unless nothing is there
     or it is a regular file `ours` recognises as made by storyboard. A user's own file, a

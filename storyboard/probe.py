@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from storyboard.cache import StatCache
 from storyboard.errors import MediaError, Problem, SpecError
 from storyboard.graph import AssetFacts, media_kind_of
+from storyboard.paths import length_problem
 from storyboard.spec import SourceMap, Storyboard
 
 if TYPE_CHECKING:
@@ -29,8 +30,13 @@ def probe_assets(board: Storyboard, smap: SourceMap, root: Path, stat: StatCache
     for name, rel in board.assets.items():
         kind = media_kind_of(rel)
         path = root / rel
-        if kind is None or not path.is_file() or Path(rel).is_absolute():
+        if kind is None or length_problem(rel) or Path(rel).is_absolute():
             continue  # the graph reports these
+        try:
+            if not path.is_file():
+                continue  # the graph reports it (missing, a folder, a link loop)
+        except OSError:
+            continue
         try:
             if not path.resolve().is_relative_to(root.resolve()):
                 continue

@@ -19,7 +19,7 @@ from storyboard.cache.gc import DEFAULT_GRACE
 from storyboard.engine.events import Plan, PlannedNode, Reporter, Summary
 from storyboard.engine.status import Statuses
 from storyboard.engine.workspace import Workspace
-from storyboard.errors import BudgetError, BusyError, Problem, SpecError, UsageError
+from storyboard.errors import BudgetError, Problem, SpecError, UsageError
 from storyboard.graph import Graph, graph_of, render_graph
 from storyboard.probe import probe_assets
 from storyboard.providers.base import Provider
@@ -188,21 +188,11 @@ class Project:
         """
         import asyncio
 
-        import filelock
-
         reporter = reporter or Reporter()
         remote = self.open_remote() if push or self.remote_url() else None
         if remote is not None:
             remote.check(create=push)  # unreachable: say so before anything runs or is paid
-        self.ws.work.mkdir(parents=True, exist_ok=True)
-        lock = filelock.FileLock(str(self.ws.work / "build.lock"), timeout=-1 if wait else 0)
-        try:
-            lock.acquire()
-        except filelock.Timeout:
-            raise BusyError(
-                f"another storyboard build is running in {self.root.resolve()}; wait for it to "
-                "finish (or run `storyboard build --wait`)") from None
-        try:
+        with self.ws.build_lock(wait, "build"):
             self.ws.store.clean_tmp()
             self.ws.remote = remote
             choice = self.provider_name(provider)
@@ -223,10 +213,6 @@ class Project:
                                             for r in summary.results):
                 self._write_stamp(targets, provider, summary)
             return result
-        finally:
-            self.ws.remote = None
-            self.ws.stat.save()
-            lock.release()
 
     async def _build(self, targets: list[str] | tuple[str, ...], choice: str, prov: Provider,
                      reporter: Reporter, *, jobs: int, fail_fast: bool,
@@ -345,7 +331,10 @@ class Project:
         ws = self.ws
         journal = (e.output for e in ws.journal.entries() if e.output)
         named = named_objects(ws.lock, ws.index, journal)
-        return collect(ws.store, named, ws.work, ws.lock.path, dry_run=dry_run, grace=grace)
+        if dry_run:  # deletes nothing: no need to wait for a build
+            return collect(ws.store, named, ws.work, ws.lock.path, dry_run=True, grace=grace)
+        with ws.build_lock(False, "gc"):  # a running build's temps and new objects are its own
+            return collect(ws.store, named, ws.work, ws.lock.path, grace=grace)
 
     # -- hand-off ---------------------------------------------------------------------------
     def review(self, output: Path | None = None, *, contact_sheet: bool = False

@@ -9,13 +9,14 @@ Stdlib only (with the stdlib-only `storyboard.hashing`), so checking it costs no
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from storyboard.hashing import hash_file
+from storyboard.paths import write_atomic
 
 STAMP_NAME = "noop-stamp.json"
 STAMP_SCHEMA = 1
@@ -64,12 +65,8 @@ def write(work: Path, key: dict[str, Any], file: Path, watched: list[Path],
         "schema": STAMP_SCHEMA, "key": key, "text": _text_digest(file),
         "watched": {str(p): _sig(p) for p in watched}, "counts": counts, "renders": renders,
     }
-    tmp = _path(work).with_suffix(f".tmp{os.getpid()}")
-    try:
-        tmp.write_text(json.dumps(doc, sort_keys=True), "utf-8")
-        os.replace(tmp, _path(work))
-    except OSError:
-        tmp.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # only a speed-up: the next build hashes instead
+        write_atomic(_path(work), json.dumps(doc, sort_keys=True).encode("utf-8"))
 
 
 def check(work: Path, key: dict[str, Any], file: Path) -> Stamp | None:

@@ -8,13 +8,13 @@ so setting the take back runs nothing.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from storyboard.errors import Problem, ProjectError, SpecError
+from storyboard.paths import write_atomic
 from storyboard.spec import parse, suggest
 
 
@@ -38,12 +38,9 @@ def retake(file: Path, shot: str, take: int | None = None) -> TakeChange:
                            ) from None
     new_text, change = retake_text(text, shot, take, str(path))
     parse(new_text, str(path))  # never write a file that no longer reads
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
-        tmp.write_text(new_text, "utf-8")
-        os.replace(tmp, path)
+        write_atomic(path, new_text.encode("utf-8"))
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise ProjectError(f"cannot write {path}: {exc.strerror}; it is unchanged") from None
     return change
 

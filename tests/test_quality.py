@@ -51,7 +51,8 @@ HOMES = {
     "PIL": ("storyboard/media/",),
     "networkx": ("storyboard/graph/",),
     "yaml": ("storyboard/spec/", "storyboard/cache/lockfile.py"),
-    "filelock": ("storyboard/project.py",),
+    "filelock": ("storyboard/engine/workspace.py",),  # the build lock, taken by build and gc
+    "dotenv": ("storyboard/settings.py",),
     "fsspec": ("storyboard/remote/",),
     "s3fs": ("storyboard/remote/",),
     "ruamel": ("storyboard/takes.py",),

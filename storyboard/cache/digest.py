@@ -16,7 +16,7 @@ from typing import Any
 
 from storyboard.errors import StoreError, UnsafePath
 from storyboard.hashing import hash_file
-from storyboard.paths import is_digest, read_bounded
+from storyboard.paths import is_digest, read_bounded, write_atomic
 
 MAX_STAT_BYTES = 256 * 1024 * 1024  # a real stat cache is far smaller; bounds a hostile one
 
@@ -86,16 +86,14 @@ class StatCache:
     def save(self) -> None:
         if not self.dirty:
             return
-        tmp = self.file.with_suffix(f".tmp{os.getpid()}")
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
             if self.file.is_dir() and not self.file.is_symlink():
                 return  # a folder in its place: keep working without a stat cache
-            tmp.write_text(json.dumps({"entries": self.entries, "facts": self.facts}), "utf-8")
-            os.replace(tmp, self.file)
+            write_atomic(self.file, json.dumps({"entries": self.entries, "facts": self.facts}
+                                               ).encode("utf-8"))
         except OSError:
             # Only a cache: failing to save it (a full disk) costs re-hashing next time.
-            tmp.unlink(missing_ok=True)
             return
         self.dirty = False
 

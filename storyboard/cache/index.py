@@ -19,7 +19,7 @@ from pathlib import Path
 
 from storyboard.cache.lockfile import Record
 from storyboard.errors import UnsafePath
-from storyboard.paths import read_bounded
+from storyboard.paths import open_append, read_bounded
 
 MAX_LOG_BYTES = 512 * 1024 * 1024  # ~1M records: far past any project, short of OOM
 
@@ -72,7 +72,7 @@ class RunIndex:
         records = self._load()
         line = json.dumps(asdict(rec), sort_keys=True, separators=(",", ":")) + "\n"
         self.root.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.log, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        fd = open_append(self.log)  # never through a link a clone planted
         try:
             if _ends_mid_line(fd):
                 line = "\n" + line  # a kill cut the last line short: start a fresh one

@@ -24,7 +24,7 @@ import yaml
 
 from storyboard.cache import lockmemo
 from storyboard.errors import LockError, StoreError, UnsafePath
-from storyboard.paths import is_digest, read_bounded
+from storyboard.paths import is_digest, read_bounded, write_atomic
 
 LOCK_SCHEMA = 1
 HISTORY_CAP = 20  # earlier keys kept per node: the newest by the time they were made
@@ -327,15 +327,9 @@ class LockFile:
         if self.path.is_file() and self.path.read_text("utf-8") == text:
             self._remember(text, data, spans)
             return
-        tmp = self.path.with_name(f".{self.path.name}.tmp{os.getpid()}")
         try:
-            with tmp.open("w", encoding="utf-8") as f:
-                f.write(text)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
+            write_atomic(self.path, text.encode("utf-8"), durable=True)
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
             raise StoreError(f"cannot write {self.path}: {exc.strerror}; the previous lock is "
                              "intact") from None
         self._remember(text, data, spans)

@@ -15,10 +15,14 @@ from pathlib import Path
 from storyboard.cache.store import ObjectStore
 from storyboard.errors import StoreError
 
+NAME_BYTES = 120  # of a shot's name in a placed file's name, leaving room for temp suffixes
+
 
 def placed_name(name: str, digest: str, suffix: str) -> str:
-    """`dawn-ae07890e81eb.mp4`: the name a file gets beside a hand-off file."""
-    return f"{name}-{digest[:12]}{suffix}"
+    """`dawn-ae07890e81eb.mp4`: the name a file gets beside a hand-off file. A long shot name
+    is cut to NAME_BYTES (the digest keeps names apart): a file system takes 255 bytes."""
+    short = name.encode("utf-8")[:NAME_BYTES].decode("utf-8", "ignore")
+    return f"{short}-{digest[:12]}{suffix}"
 
 
 def link_or_copy(src: Path, dst: Path) -> None:

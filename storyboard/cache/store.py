@@ -18,7 +18,14 @@ from pathlib import Path
 from storyboard.cache.digest import StatCache
 from storyboard.errors import StoreError, UnsafePath
 from storyboard.hashing import copy_hashed, hash_file_object
-from storyboard.paths import is_digest, object_path, remove_object, replaceable
+from storyboard.paths import (
+    create_new,
+    is_digest,
+    object_path,
+    own_folder,
+    remove_object,
+    replaceable,
+)
 
 
 class ObjectStore:
@@ -65,10 +72,9 @@ class ObjectStore:
             digest = self._move_in(src, durable)
             if digest is not None:
                 return digest
-        self.tmp.mkdir(parents=True, exist_ok=True)
-        tmp = self.tmp / f"in-{os.getpid()}-{id(src)}-{src.name}"
+        tmp = own_folder(self.tmp, self.root) / f"in-{os.getpid()}-{id(src)}-{src.name}"
         try:
-            with src.open("rb") as fin, tmp.open("wb") as fout:
+            with src.open("rb") as fin, create_new(tmp) as fout:
                 digest = copy_hashed(fin, fout)
                 fout.flush()
                 if durable:
@@ -93,7 +99,7 @@ class ObjectStore:
             raise self._write_error(exc) from None
         dst = self.path(digest)
         try:
-            dst.parent.mkdir(parents=True, exist_ok=True)
+            own_folder(dst.parent, self.objects)
             os.replace(src, dst)
         except OSError as exc:
             if exc.errno == errno.EXDEV:
@@ -110,7 +116,7 @@ class ObjectStore:
         """Move a file known to hash to `digest` (a verified download) into the store."""
         dst = self.path(digest)
         try:
-            dst.parent.mkdir(parents=True, exist_ok=True)
+            own_folder(dst.parent, self.objects)  # a linked shard folder would lead elsewhere
             os.replace(tmp, dst)
         except OSError as exc:
             tmp.unlink(missing_ok=True)

@@ -13,14 +13,13 @@ have a paid job, so it is blocked until someone looks.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
 from storyboard.errors import JournalDamaged, StoreError, UnsafePath
-from storyboard.paths import read_bounded
+from storyboard.paths import read_bounded, write_atomic
 from storyboard.providers.base import Intent
 
 MAX_ENTRY_BYTES = 64 * 1024
@@ -87,20 +86,9 @@ class Journal:
     def _write(self, entry: Entry) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         p = self._path(entry.key)
-        tmp = p.with_suffix(f".tmp{os.getpid()}")
-        try:
-            with tmp.open("w", encoding="utf-8") as f:
-                json.dump(asdict(entry), f, sort_keys=True)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, p)
-            dir_fd = os.open(self.root, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+        try:  # a fresh temp, never through a link a clone planted, fsynced with its folder
+            write_atomic(p, json.dumps(asdict(entry), sort_keys=True).encode(), durable=True)
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
             raise StoreError(f"cannot write the journal at {self.root}: {exc.strerror}") from None
 
     def intent(self, key: str, node: str, provider: str, what: Intent | None = None) -> Entry:

@@ -8,20 +8,26 @@ The lock is read, and media/ imported, on first use: `validate` needs neither.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from storyboard.cache import LockFile, ObjectStore, Record, RunIndex, StatCache
 from storyboard.engine.journal import Journal
-from storyboard.errors import StoreError, UnsafePath
+from storyboard.errors import BusyError, StoreError, UnsafePath
 from storyboard.paths import inside
 
 if TYPE_CHECKING:
     from storyboard.media import Ffmpeg
 
 LOCK_MEMO = "lock-memo.json"  # the lock as JSON, valid while the lock's text is unchanged
+
+
+# The folders under `.storyboard/` whose entries storyboard writes or deletes.
+OWN_FOLDERS = ("", "cache", "cache/objects", "cache/tmp", "index", "journal", "tmp")
 
 
 class ReadThrough(Protocol):
@@ -119,6 +125,28 @@ class Workspace:
                 return rec
         return None
 
+    @contextmanager
+    def build_lock(self, wait: bool, command: str) -> Iterator[None]:
+        """Hold this project's build lock (one build, or a gc, at a time): a gc never deletes
+        the temp files and new objects of a build that is running. On leaving, the remote is
+        dropped and the stat cache saved."""
+        import filelock  # imported here: commands that run nothing never need it
+
+        self.work.mkdir(parents=True, exist_ok=True)
+        lock = filelock.FileLock(str(self.work / "build.lock"), timeout=-1 if wait else 0)
+        try:
+            lock.acquire()
+        except filelock.Timeout:
+            hint = " (or run `storyboard build --wait`)" if command == "build" else ""
+            raise BusyError(f"another storyboard build is running in {self.root.resolve()}; "
+                            f"wait for it to finish before this {command}{hint}") from None
+        try:
+            yield
+        finally:
+            self.remote = None
+            self.stat.save()
+            lock.release()
+
     def tmp(self) -> Path:
         """A scratch folder under `.storyboard/` (same disk as the store: outputs move in)."""
         p = self.work / "tmp"
@@ -135,3 +163,18 @@ def _check_work(root: Path, work: Path) -> None:
     if work.exists() and not work.is_dir():
         raise UnsafePath(f"{work} is a file, not storyboard's working folder (move or delete "
                          "it; storyboard makes the folder)")
+    # storyboard never makes a link in its own folders: one there came with a clone and would
+    # steer a write (the run index, the journal, a cache object) to any file the user owns.
+    for folder in OWN_FOLDERS:
+        try:
+            entries = list(os.scandir(work / folder))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except OSError as exc:
+            raise UnsafePath(f"{work / folder} cannot be read ({exc.strerror}); delete "
+                             f"{work} (it is only a cache) and run again") from None
+        for entry in entries:
+            if entry.is_symlink():
+                raise UnsafePath(f"{entry.path} is a link; storyboard never makes links in "
+                                 f"{work} and never writes through one (delete the link, or "
+                                 f"the whole {work.name}/ folder: it is only a cache)")

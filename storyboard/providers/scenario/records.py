@@ -11,12 +11,12 @@ erase each other's entries.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Generic, TypeVar
 
 from storyboard.errors import StoreError
+from storyboard.paths import write_atomic
 
 V = TypeVar("V")
 
@@ -68,12 +68,9 @@ class JsonMap(Generic[V]):
         self._write()
 
     def _write(self) -> None:
-        tmp = self.file.with_name(f".{self.file.name}.tmp{os.getpid()}")
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps({"schema": 1, "entries": self._data}, sort_keys=True,
-                                      indent=0), "utf-8")
-            os.replace(tmp, self.file)
+            write_atomic(self.file, json.dumps({"schema": 1, "entries": self._data},
+                                               sort_keys=True, indent=0).encode("utf-8"))
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
             raise StoreError(f"cannot write {self.file}: {exc.strerror}") from None
