@@ -11,11 +11,12 @@ seed the render memo: a build that changes one node re-emits one block, not ever
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
+from storyboard.errors import UnsafePath
 from storyboard.hashing import hash_text
+from storyboard.paths import read_bounded, write_atomic
 
 Spans = dict[str, dict[str, list[int]]]  # section ("n"odes, "h"istory) -> node id -> [start, end]
 MAX_MEMO_BYTES = 256 * 1024 * 1024
@@ -24,11 +25,9 @@ MAX_MEMO_BYTES = 256 * 1024 * 1024
 def read(memo: Path, text: str) -> tuple[dict[str, Any], Spans] | None:
     """The data and spans the memo holds for exactly `text`, else None (absent, stale or not
     one of ours: a memo is only ever an optimisation)."""
-    try:
-        if memo.stat().st_size > MAX_MEMO_BYTES:
-            return None
-        found = json.loads(memo.read_bytes())
-    except (OSError, ValueError):
+    try:  # bounded, regular files only, no link followed: the memo sits in a cloned cache
+        found = json.loads(read_bounded(memo, MAX_MEMO_BYTES, follow=False))
+    except (OSError, ValueError, UnsafePath):
         return None
     if not isinstance(found, dict) or found.get("sha256") != hash_text(text):
         return None
@@ -40,11 +39,9 @@ def read(memo: Path, text: str) -> tuple[dict[str, Any], Spans] | None:
 
 def write(memo: Path, text: str, data: dict[str, Any], spans: Spans) -> None:
     """Atomically; a memo that cannot be written costs only speed."""
-    tmp = memo.with_name(f".{memo.name}.tmp{os.getpid()}")
-    try:
+    try:  # write_atomic never writes through a link a clone planted
         memo.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps({"sha256": hash_text(text), "data": data, "spans": spans},
-                                  separators=(",", ":")), "utf-8")
-        os.replace(tmp, memo)
-    except (OSError, TypeError, ValueError):
-        tmp.unlink(missing_ok=True)
+        write_atomic(memo, json.dumps({"sha256": hash_text(text), "data": data, "spans": spans},
+                                      separators=(",", ":")).encode("utf-8"))
+    except (OSError, TypeError, ValueError, UnsafePath):
+        pass
