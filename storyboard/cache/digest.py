@@ -2,7 +2,11 @@
 
 A file's digest is remembered with its (size, mtime_ns, inode, ctime_ns); while those match,
 the file is not read again. ctime is in the signature because it cannot be set back: a cache
-object changed with its mtime restored (touch -r) is re-hashed before it is trusted. The cache
+object changed with its mtime restored (touch -r) is re-hashed before it is trusted. An entry
+is "racy" (git's term) when the file's ctime or mtime is within the file system's timestamp
+granularity of the moment the entry was recorded: a rewrite in that same tick, same size, mtime
+restored, leaves every field of the signature as it was, so such an entry is re-hashed before it
+is trusted (and re-recorded, so it is trusted once the tick has passed). The cache
 is one JSON file under `.storyboard/`, loaded once per command; a damaged one is reported once
 (`damage`) and rebuilt, costing only re-hashing.
 """
@@ -11,6 +15,8 @@ from __future__ import annotations
 
 import json
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +25,33 @@ from storyboard.hashing import hash_file
 from storyboard.paths import is_digest, read_bounded, write_atomic
 
 MAX_STAT_BYTES = 256 * 1024 * 1024  # a real stat cache is far smaller; bounds a hostile one
+# How close to the recording time a file's timestamps make its entry doubtful. Nanosecond file
+# systems stamp from the kernel's coarse clock (one jiffy, at most 10 ms, behind); file systems
+# that keep whole seconds (ext3, HFS+) or two (FAT) show it as timestamps that are whole seconds.
+FINE_MARGIN_NS = 50_000_000
+COARSE_MARGIN_NS = 2_000_000_000
+
+
+def now_ns() -> int:
+    """The recording clock; a test replaces it to say "this entry was recorded much later"."""
+    return time.time_ns()
+
+
+def racy(st: os.stat_result, recorded_ns: int) -> bool:
+    """True when the file could have been rewritten after `recorded_ns` without its stat
+    signature showing it: its timestamps fall within one granularity of the recording."""
+    coarse = st.st_mtime_ns % 1_000_000_000 == 0 and st.st_ctime_ns % 1_000_000_000 == 0
+    margin = COARSE_MARGIN_NS if coarse else FINE_MARGIN_NS
+    return max(st.st_mtime_ns, st.st_ctime_ns) >= recorded_ns - margin
 
 
 class StatCache:
-    """(path, size, mtime_ns, inode) -> digest, plus small facts (probe results) per digest."""
+    """path -> [size, mtime_ns, inode, ctime_ns, recorded_ns, digest], plus small facts (probe
+    results) per digest."""
 
-    def __init__(self, file: Path) -> None:
+    def __init__(self, file: Path, clock: Callable[[], int] | None = None) -> None:
         self.file = file
+        self.clock = clock or now_ns
         self.entries: dict[str, list[Any]] = {}
         self.facts: dict[str, dict[str, Any]] = {}
         self.dirty = False
@@ -52,26 +78,32 @@ class StatCache:
     def _sig(st: os.stat_result) -> list[int]:
         return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns]
 
+    @staticmethod
+    def _trusted(hit: list[Any], st: os.stat_result) -> bool:
+        return hit[:4] == StatCache._sig(st) and not racy(st, hit[4])
+
     def digest(self, path: Path) -> str:
         try:
             key = str(path.resolve())
+            recorded = self.clock()  # before the stat: an earlier time only makes more doubt
             st = path.stat()
             hit = self.entries.get(key)
-            if hit and hit[:-1] == self._sig(st):
+            if hit is not None and self._trusted(hit, st):
                 return str(hit[-1])
             digest = hash_file(path)
         except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python 3.11)
             raise StoreError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}"
                              ) from None
         self.hashed += 1
-        self.entries[key] = [*self._sig(st), digest]
+        self.entries[key] = [*self._sig(st), recorded, digest]
         self.dirty = True
         return digest
 
     def remember(self, path: Path, digest: str) -> None:
         """Record a digest we already know (we just wrote the file)."""
+        recorded = self.clock()
         st = path.stat()
-        self.entries[str(path.resolve())] = [*self._sig(st), digest]
+        self.entries[str(path.resolve())] = [*self._sig(st), recorded, digest]
         self.dirty = True
 
     def unchanged(self, path: Path, digest: str) -> bool:
@@ -81,7 +113,7 @@ class StatCache:
             st = path.stat()
         except (OSError, RuntimeError):
             return False
-        return hit is not None and hit[:-1] == self._sig(st) and hit[-1] == digest
+        return hit is not None and self._trusted(hit, st) and hit[-1] == digest
 
     def save(self) -> None:
         if not self.dirty:
@@ -99,5 +131,6 @@ class StatCache:
 
 
 def _good_entry(v: Any) -> bool:
-    return (isinstance(v, list) and len(v) == 5 and is_digest(v[-1])
+    # An entry of an older layout (five fields, no recording time) is dropped: re-hashed once.
+    return (isinstance(v, list) and len(v) == 6 and is_digest(v[-1])
             and all(isinstance(n, int) and not isinstance(n, bool) for n in v[:-1]))

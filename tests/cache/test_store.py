@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,12 @@ def store(tmp_path: Path) -> ObjectStore:
     s = ObjectStore(tmp_path / "cache", StatCache(tmp_path / "stat.json"), warnings.append)
     s.warnings = warnings  # type: ignore[attr-defined]
     return s
+
+
+def later() -> int:
+    """A recording clock an hour ahead: the entry was recorded long after the file was written,
+    so it is not racy (the racy window is tested on its own below)."""
+    return time.time_ns() + 3600 * 10**9
 
 
 def clip(tmp_path: Path, data: bytes = b"frames") -> Path:
@@ -82,11 +89,11 @@ def test_materialize_links_the_object_and_is_a_no_op_when_in_place(store: Object
 
 def test_the_stat_cache_hashes_a_file_once_while_it_is_unchanged(tmp_path: Path) -> None:
     f = clip(tmp_path)
-    stat = StatCache(tmp_path / "stat.json")
+    stat = StatCache(tmp_path / "stat.json", clock=later)
     first = stat.digest(f)
     assert stat.digest(f) == first and stat.hashed == 1
     stat.save()
-    again = StatCache(tmp_path / "stat.json")
+    again = StatCache(tmp_path / "stat.json", clock=later)
     assert again.digest(f) == first and again.hashed == 0  # remembered across commands
     f.write_bytes(b"other frames")
     assert again.digest(f) == hashlib.sha256(b"other frames").hexdigest()
@@ -99,3 +106,58 @@ def test_a_damaged_stat_cache_only_costs_hashing_again(tmp_path: Path) -> None:
     assert stat.digest(clip(tmp_path)) == hashlib.sha256(b"frames").hexdigest()
     stat.save()
     assert "entries" in json.loads((tmp_path / "stat.json").read_text())
+
+
+def _rewrite_in_the_same_tick(stat: StatCache, f: Path, data: bytes) -> None:
+    """Rewrite `f` (same size), restore its mtime, and make its ctime what the entry holds:
+    what a file system with coarse timestamps shows for a rewrite in the tick of recording."""
+    st = f.stat()
+    f.write_bytes(data)
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    entry = stat.entries[str(f.resolve())]
+    entry[3] = f.stat().st_ctime_ns  # the signature no longer shows the rewrite
+    stat.save()
+
+
+def test_a_file_rewritten_in_the_tick_its_entry_was_recorded_is_hashed_again(
+        tmp_path: Path) -> None:
+    f = clip(tmp_path, b"frames")
+    stat = StatCache(tmp_path / "stat.json")  # recorded now, right after the write: racy
+    stat.digest(f)
+    _rewrite_in_the_same_tick(stat, f, b"FRAMES")
+    again = StatCache(tmp_path / "stat.json")
+    assert again.digest(f) == hashlib.sha256(b"FRAMES").hexdigest() and again.hashed == 1
+    # Once re-recorded well after the file's last change, the entry is trusted again.
+    settled = StatCache(tmp_path / "stat.json", clock=later)
+    settled.digest(f)
+    assert settled.digest(f) == hashlib.sha256(b"FRAMES").hexdigest() and settled.hashed == 1
+
+
+def test_an_entry_recorded_long_after_the_write_is_trusted_without_hashing(
+        tmp_path: Path) -> None:
+    f = clip(tmp_path, b"frames")
+    stat = StatCache(tmp_path / "stat.json", clock=later)
+    first = stat.digest(f)
+    stat.save()
+    again = StatCache(tmp_path / "stat.json", clock=later)
+    assert again.digest(f) == first and again.hashed == 0  # what keeps a no-op build cheap
+
+
+def test_an_object_rewritten_in_the_tick_it_was_stored_is_found_corrupt(
+        store: ObjectStore, tmp_path: Path) -> None:
+    digest = store.put(clip(tmp_path, b"a good render"))  # remembered at once: racy
+    obj = store.path(digest)
+    obj.chmod(0o644)
+    _rewrite_in_the_same_tick(store.stat, obj, b"a BAD! render")
+    fresh = ObjectStore(store.root, StatCache(tmp_path / "stat.json"))
+    assert not fresh.has(digest) and not obj.exists()
+
+
+def test_a_stat_cache_of_the_older_layout_is_hashed_again_not_trusted(tmp_path: Path) -> None:
+    f = clip(tmp_path, b"frames")
+    st = f.stat()
+    old = [st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns, "0" * 64]  # no recording time
+    (tmp_path / "stat.json").write_text(json.dumps({"entries": {str(f.resolve()): old},
+                                                    "facts": {}}))
+    stat = StatCache(tmp_path / "stat.json")
+    assert stat.digest(f) == hashlib.sha256(b"frames").hexdigest() and stat.damage == ""

@@ -4,7 +4,10 @@ and builds without submitting a job; damaged remote objects are caught; uploads 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -119,6 +122,42 @@ def test_a_corrupt_remote_object_is_reported_and_never_used(
     # A build through the same remote does not use it either: dawn is made again.
     p = Project.load(bob / "storyboard.yaml", remote=remote)
     assert ran(p.build()) >= {"shot:dawn"}
+
+
+@pytest.mark.parametrize("tick", ["later", "same"])
+def test_push_does_not_upload_a_corrupted_object_with_its_mtime_restored(
+        tmp_path: Path, tick: str) -> None:
+    """`later`: the ctime shows the rewrite, so the store finds the object corrupt. `same`: the
+    rewrite fell in the tick the entry was recorded and the stat signature is made to match,
+    as coarse timestamps would; the upload hashes what it sends and refuses it all the same."""
+    ann = tmp_path / "ann"
+    ann.mkdir()
+    (ann / "storyboard.yaml").write_text(FILM)
+    build(ann)
+    bad = LockFile(ann / "storyboard.lock").nodes["shot:dawn"].output
+    obj = ann / ".storyboard" / "cache" / "objects" / bad[:2] / bad
+    st = obj.stat()
+    obj.chmod(0o644)
+    with obj.open("r+b") as f:  # same size, other bytes, then the mtime set back
+        f.write(b"X" * 16)
+    os.utime(obj, ns=(st.st_atime_ns, st.st_mtime_ns))
+    if tick == "same":
+        stat_file = ann / ".storyboard" / "stat-cache.json"
+        data = json.loads(stat_file.read_text())
+        entry = data["entries"][str(obj.resolve())]
+        entry[3], entry[4] = obj.stat().st_ctime_ns, time.time_ns() + 3600 * 10**9
+        stat_file.write_text(json.dumps(data))
+    remote = tmp_path / "team-cache"
+    res = sb("push", "-f", str(ann), "--remote", str(remote))
+    # Found by the store, it is removed and listed as missing (a push lists those, not an
+    # error); found by the upload, it is a failed push.
+    assert res.exit_code == (0 if tick == "later" else 1), res.output
+    assert f"corrupt here: {bad[:12]}" in res.output or (
+        f"cache object {bad[:12]} is corrupt" in res.output), res.output
+    assert "pushed 3 objects" in res.output, res.output
+    assert not list(remote.glob(f"objects/*/{bad}"))
+    for p in remote.glob("objects/*/*"):
+        assert hashlib.sha256(p.read_bytes()).hexdigest() == p.name
 
 
 def test_an_unreachable_remote_stops_the_build_before_anything_runs(
