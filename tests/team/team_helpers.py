@@ -75,3 +75,18 @@ def ran(summary: Summary) -> set[str]:
 def sb(*args: str) -> Result:
     """Run the storyboard CLI in-process (CliRunner) and return the result."""
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def store_with(tmp_path: Path, film: str, n: int, repeat: int = 5000
+               ) -> tuple[Project, list[str]]:
+    """A project of `film` whose cache holds `n` distinct objects (for push and pull tests)."""
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "storyboard.yaml").write_text(film)
+    p = Project.load(root)
+    digests = []
+    for i in range(n):
+        src = tmp_path / f"blob{i}"
+        src.write_bytes(f"object {i} ".encode() * repeat)
+        digests.append(p.ws.store.put(src))
+    return p, digests

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from fsspec.implementations.local import LocalFileSystem
-from team_helpers import Git, build, edit, ran, sb
+from team_helpers import Git, build, edit, ran, sb, store_with
 
 from storyboard.cache import LockFile
 from storyboard.errors import StoreError
@@ -155,21 +155,9 @@ class _DiesBeforeRename(LocalFileSystem):  # type: ignore[misc]
         raise OSError("the network went away")
 
 
-def _store_with(tmp_path: Path, n: int) -> tuple[Project, list[str]]:
-    root = tmp_path / "p"
-    root.mkdir()
-    (root / "storyboard.yaml").write_text(FILM)
-    p = Project.load(root)
-    digests = []
-    for i in range(n):
-        src = tmp_path / f"blob{i}"
-        src.write_bytes(f"object {i} ".encode() * 5000)
-        digests.append(p.ws.store.put(src))
-    return p, digests
-
 
 def test_an_upload_that_dies_leaves_no_object_and_no_temp(tmp_path: Path) -> None:
-    p, digests = _store_with(tmp_path, 1)
+    p, digests = store_with(tmp_path, FILM, 1)
     dead = Remote(str(tmp_path / "remote"), fs=_DiesBeforeRename())
     report = push(p.ws.store, dead, digests)
     assert [d for d, _ in report.failed] == digests and "network went away" in report.failed[0][1]
@@ -178,7 +166,7 @@ def test_an_upload_that_dies_leaves_no_object_and_no_temp(tmp_path: Path) -> Non
 
 
 def test_two_people_pushing_at_once_leave_only_whole_objects(tmp_path: Path) -> None:
-    p, digests = _store_with(tmp_path, 30)
+    p, digests = store_with(tmp_path, FILM, 30)
     url = str(tmp_path / "remote")
     reports = []
 
@@ -198,7 +186,7 @@ def test_two_people_pushing_at_once_leave_only_whole_objects(tmp_path: Path) -> 
 
 
 def test_transfers_report_progress_per_object_and_skip_what_is_there(tmp_path: Path) -> None:
-    p, digests = _store_with(tmp_path, 12)
+    p, digests = store_with(tmp_path, FILM, 12)
     remote = open_remote(str(tmp_path / "remote"))
     events: list[Transfer] = []
     first = push(p.ws.store, remote, digests, progress=events.append)

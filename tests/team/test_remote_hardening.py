@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from team_helpers import sb
+from team_helpers import sb, store_with
 
 from storyboard.errors import RemoteError
 from storyboard.project import Project
@@ -27,21 +27,9 @@ shots:
 """
 
 
-def _project(tmp_path: Path, n: int = 2) -> tuple[Project, list[str]]:
-    root = tmp_path / "p"
-    root.mkdir()
-    (root / "storyboard.yaml").write_text(FILM)
-    p = Project.load(root)
-    digests = []
-    for i in range(n):
-        src = tmp_path / f"blob{i}"
-        src.write_bytes(f"object {i} ".encode() * 1000)
-        digests.append(p.ws.store.put(src))
-    return p, digests
-
 
 def _pushed(tmp_path: Path) -> tuple[Project, list[str], Path]:
-    p, digests = _project(tmp_path)
+    p, digests = store_with(tmp_path, FILM, 2, repeat=1000)
     url = tmp_path / "remote"
     assert push(p.ws.store, open_remote(str(url)), digests).ok
     fresh = tmp_path / "fresh"
@@ -100,7 +88,7 @@ def test_an_object_sending_more_than_it_claims_is_cut_off() -> None:
 
 
 def test_push_leaves_a_damaged_local_copy_behind(tmp_path: Path) -> None:
-    p, digests = _project(tmp_path)
+    p, digests = store_with(tmp_path, FILM, 2, repeat=1000)
     bad = p.ws.store.path(digests[0])
     st = bad.stat()
     bad.chmod(0o644)
@@ -133,7 +121,7 @@ def test_upload_verifies_what_it_sends(tmp_path: Path, where: str,
 
 
 def test_push_removes_the_temps_a_killed_upload_left(tmp_path: Path) -> None:
-    p, digests = _project(tmp_path)
+    p, digests = store_with(tmp_path, FILM, 2, repeat=1000)
     remote = tmp_path / "remote"
     assert push(p.ws.store, open_remote(str(remote)), digests[:1]).ok
     folder = _obj(remote, digests[0]).parent
@@ -176,7 +164,7 @@ def test_a_remote_url_that_names_no_cache_gets_a_located_error(
 @pytest.mark.e2e
 def test_s3_credentials_from_the_project_env_are_used_and_written_nowhere(
         tmp_path: Path, s3_bucket: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    p, digests = _project(tmp_path)
+    p, digests = store_with(tmp_path, FILM, 2, repeat=1000)
     secret = "sb-test-secret-7f3a9c"  # moto takes any; this one is easy to look for
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.delenv(name)
