@@ -2,7 +2,8 @@
 
 JSON events, one object per line, each with "event" and "time" (seconds since start):
 plan {provider, nodes: [{node, label, kind, model, status, reasons, estimate, paid_before}],
-estimate} · started {node, label, kind, stage} · progress {node, label, stage, progress} ·
+estimate} · started {node, label, kind, stage} · progress {node, label, stage, progress,
+fraction} (fraction: the same number, 0..1 or null; a cut's comes from ffmpeg's progress) ·
 cached {node, label, kind, output} · done {node, label, kind, status, output, cost, job, error,
 elapsed} · warning {text} · summary {done, cached, failed, skipped, spent, elapsed,
 interrupted, failures}.
@@ -46,7 +47,8 @@ class JsonReporter(Reporter):
                   output=result.output)
 
     def job_progress(self, node: str, label: str, stage: str, progress: float | None) -> None:
-        self.emit("progress", node=node, label=label, stage=stage, progress=progress)
+        self.emit("progress", node=node, label=label, stage=stage, progress=progress,
+                  fraction=progress)
 
     def node_done(self, result: NodeResult) -> None:
         self.emit("done", **result.as_dict())
@@ -64,6 +66,7 @@ class PlainReporter(Reporter):
     def __init__(self, out: TextIO | None = None) -> None:
         self.out = out or sys.stderr
         self.t0 = time.monotonic()
+        self.shown: dict[str, tuple[str, int]] = {}  # node -> last stage and tenth printed
 
     def line(self, text: str) -> None:
         self.out.write(f"[{time.monotonic() - self.t0:7.1f}s] {text}\n")
@@ -80,6 +83,11 @@ class PlainReporter(Reporter):
             self.line(f"{result.label}: cached")
 
     def job_progress(self, node: str, label: str, stage: str, progress: float | None) -> None:
+        # A cut reports twice a second: a log gets a line per tenth, not hundreds of them.
+        tenth = int(progress * 10) if progress is not None else -1
+        if self.shown.get(node) == (stage, tenth):
+            return
+        self.shown[node] = (stage, tenth)
         pct = f" {progress * 100:.0f}%" if progress is not None else ""
         self.line(f"{label}: {stage}{pct}")
 

@@ -7,6 +7,7 @@ only turn a node and the files behind its inputs into a stored output.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from storyboard.engine.workspace import Workspace
@@ -16,10 +17,10 @@ from storyboard.media import AudioBed, CutSegment, CutSpec
 from storyboard.providers.base import InputFile
 
 
-def run_local(ws: Workspace, node: Node, inputs: dict[str, InputFile]
-              ) -> tuple[str, tuple[str, ...]]:
+def run_local(ws: Workspace, node: Node, inputs: dict[str, InputFile],
+              progress: Callable[[float], None] | None = None) -> tuple[str, tuple[str, ...]]:
     """The output's digest, and what the user should hear about how it was made (a cut
-    names each clip it could not copy, and why)."""
+    names each clip it could not copy, and why). `progress` hears a cut's fraction done."""
     ff = ws.ffmpeg
     work = node.payload
     notes: tuple[str, ...] = ()
@@ -32,7 +33,7 @@ def run_local(ws: Workspace, node: Node, inputs: dict[str, InputFile]
             ff.make_loop(inputs[node.inputs[0]].path, dst, work.crossfade)
         elif isinstance(work, CutPlan):
             dst = Path(tmp) / "cut.mp4"
-            notes = ff.render_cut(cut_spec(work, inputs), dst).notes
+            notes = ff.render_cut(cut_spec(work, inputs), dst, progress=progress).notes
         else:  # pragma: no cover - model kinds never reach here
             raise MediaError(f"no local runner for {node.kind}")
         # Our own render on the store's disk: renamed in, and no fsync (free to make again).

@@ -167,7 +167,8 @@ class Engine:
                 async with self.local_slots:
                     self.reporter.node_started(node.id, node.label, node.kind)
                     digest, notes = await asyncio.to_thread(
-                        run_local, self.ws, node, self._inputs(node, digests))
+                        run_local, self.ws, node, self._inputs(node, digests),
+                        self._local_progress(node))
                 cost, job = 0.0, None
         except NodeFailed as exc:
             return NodeResult(node.id, node.label, node.kind, "failed", error=str(exc),
@@ -219,6 +220,19 @@ class Engine:
         return rec
 
     # -- model nodes ------------------------------------------------------------------------
+    def _local_progress(self, node: Node) -> Callable[[float], None] | None:
+        """A cut's fraction done, heard on ffmpeg's thread and passed to the reporter on the
+        event loop's, where every other event is reported."""
+        if node.kind != "cut":
+            return None
+        loop = asyncio.get_running_loop()
+
+        def report(fraction: float) -> None:
+            loop.call_soon_threadsafe(self.reporter.job_progress, node.id, node.label,
+                                      "rendering", fraction)
+
+        return report
+
     def _inputs(self, node: Node, digests: dict[str, str]) -> dict[str, InputFile]:
         out = {}
         for i in node.inputs:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Protocol
 
 import ffmpeg
 
@@ -29,6 +30,7 @@ from storyboard.media.cut import (
 )
 from storyboard.media.graph import compile_argv, rate_text
 from storyboard.media.info import Probed
+from storyboard.media.progress import Progress, Tally
 from storyboard.media.smart import (
     CopyPart,
     Keyframes,
@@ -44,7 +46,13 @@ from storyboard.media.smart import (
 )
 from storyboard.media.specs import CutReport, CutSpec
 
-Run = Callable[[list[str], str], str]  # argv, what failed -> stdout
+
+class Run(Protocol):
+    """Runs argv; `what` names the failure; `progress` receives seconds of output written."""
+
+    def __call__(self, argv: list[str], what: str, progress: Progress | None = None) -> str: ...
+
+
 Probe = Callable[[Path], Probed]
 _WORKERS = 2  # x264 threads itself; two pieces at once keep both cores busy at the seams
 
@@ -53,19 +61,22 @@ class CutRenderer:
     """Renders one cut into `tmp` using the scratch folder `work`; `run` runs an argv."""
 
     def __init__(
-        self, run: Run, probe: Probe, ffmpeg_path: str, ffprobe_path: str, work: Path
+        self, run: Run, probe: Probe, ffmpeg_path: str, ffprobe_path: str, work: Path,
+        tally: Tally | None = None,
     ) -> None:
         self.run = run
         self.probe = probe
         self.ffmpeg = ffmpeg_path
         self.ffprobe = ffprobe_path
         self.work = work
+        self.tally = tally or Tally(lambda _: None)
 
     def render(
         self, spec: CutSpec, plan: list[PlannedSegment], bed: Probed | None, tmp: Path, name: Path
     ) -> CutReport:
         if can_stream_copy(spec, plan):
-            self._copy_all(plan, tmp, name)
+            self._copy_all(plan, tmp, name,
+                           self.tally.part(sum(p.probed.info.duration or 0.0 for p in plan)))
             return CutReport(sum(p.probed.info.duration or 0.0 for p in plan), True, "copy")
         frames = total_frames(plan)
         keys, notes = self._copyable(spec, plan)
@@ -83,10 +94,11 @@ class CutRenderer:
             )
             copied = 0
         self.run(compile_argv(build_cut(spec, plan, bed, tmp), self.ffmpeg),
-                 f"cannot render the cut {name}")
+                 f"cannot render the cut {name}", self.tally.part(frames / spec.fps))
         return CutReport(frames / spec.fps, False, "encode", 0, tuple(notes))
 
-    def _copy_all(self, plan: list[PlannedSegment], tmp: Path, name: Path) -> None:
+    def _copy_all(self, plan: list[PlannedSegment], tmp: Path, name: Path,
+                  progress: Progress) -> None:
         listing = self.work / "segments.ffconcat"
         listing.write_text(concat_list([p.segment.path for p in plan]), encoding="utf-8")
         joined = ffmpeg.input(str(listing), f="concat", safe=0)
@@ -95,7 +107,7 @@ class CutRenderer:
         output = ffmpeg.output(
             joined["v:0"], joined["a:0"], str(tmp), c="copy", movflags="+faststart", copyts=None
         )
-        self.run(compile_argv(output, self.ffmpeg), f"cannot join the clips of {name}")
+        self.run(compile_argv(output, self.ffmpeg), f"cannot join the clips of {name}", progress)
 
     def _copyable(
         self, spec: CutSpec, plan: list[PlannedSegment]
@@ -138,6 +150,11 @@ class CutRenderer:
         pieces = {n: self.work / f"piece{n:04d}.mp4" for n, p in enumerate(parts)
                   if isinstance(p, RenderPart)}
         options = piece_options(reference, rate_text(spec.fps))
+        # Every command's share is known before the first starts, so the fraction never jumps.
+        shares = {n: self.tally.part(part.frames / spec.fps) for n, part in enumerate(parts)
+                  if isinstance(part, RenderPart)}
+        # The join copies the picture and renders only the sound: cheap per second.
+        joining = self.tally.part(total_frames(plan) / spec.fps, weight=0.1)
 
         def encode(number: int) -> None:
             part = parts[number]
@@ -149,7 +166,8 @@ class CutRenderer:
                 raise MediaError(f"internal error: a smart-render piece of {name} has "
                                  f"{total_frames(subplan)} frames, not {part.frames}")
             output = ffmpeg.output(cut_video(sub, subplan), str(pieces[number]), **options)
-            self.run(compile_argv(output, self.ffmpeg), f"cannot render part of the cut {name}")
+            self.run(compile_argv(output, self.ffmpeg), f"cannot render part of the cut {name}",
+                     shares[number])
 
         with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
             list(pool.map(encode, pieces))
@@ -160,4 +178,4 @@ class CutRenderer:
             joined["v:0"], cut_audio(spec, plan, bed), str(tmp),
             **{"c:v": "copy"}, **audio_options(), movflags="+faststart",
         )
-        self.run(compile_argv(output, self.ffmpeg), f"cannot render the cut {name}")
+        self.run(compile_argv(output, self.ffmpeg), f"cannot render the cut {name}", joining)

@@ -42,7 +42,8 @@ from storyboard.media.graph import (
 from storyboard.media.info import MediaInfo, Probed, parse_probe, probe_argv
 from storyboard.media.mp4 import Mp4Header, derive_probe, read_header
 from storyboard.media.preview import build_preview
-from storyboard.media.runner import Runner, run_subprocess
+from storyboard.media.progress import PROGRESS_ARGS, Progress, Tally, parse_out_time
+from storyboard.media.runner import Runner, run_streaming, run_subprocess
 from storyboard.media.specs import CutReport, CutSpec, PreviewSpec
 
 StrPath = str | os.PathLike[str]
@@ -280,10 +281,11 @@ class Ffmpeg:
 
     # -- cuts ------------------------------------------------------------------------------
 
-    def render_cut(self, spec: CutSpec, dst: StrPath, *, smart: bool = True) -> CutReport:
+    def render_cut(self, spec: CutSpec, dst: StrPath, *, smart: bool = True,
+                   progress: Progress | None = None) -> CutReport:
         """Trim, fit, join and mix the segments into one H.264/AAC MP4 (see CutSpec), copying
         what needs no change; `smart=False` re-encodes the whole cut (the reference the smart
-        path is checked against)."""
+        path is checked against). `progress` receives the fraction done, ending at 1.0."""
         paths = [s.path for s in spec.segments]
         if spec.audio is not None:
             paths.append(spec.audio.path)
@@ -291,14 +293,19 @@ class Ffmpeg:
         plan = plan_cut(spec, probed[: len(spec.segments)])
         bed = probed[-1] if spec.audio is not None else None
         target = Path(dst)
+        tally = Tally(progress or (lambda _: None))
         with workdir() as work, atomic_output(target) as tmp:
             if not smart:
                 output = build_cut(spec, plan, bed, tmp)
-                self._run(compile_argv(output, self.ffmpeg_path), f"cannot render the cut {target}")
-                return CutReport(total_frames(plan) / spec.fps, False, "encode")
-            renderer = CutRenderer(self._run, self._probe, self.ffmpeg_path, self.ffprobe_path,
-                                   work)
-            return renderer.render(spec, plan, bed, tmp, target)
+                self._run(compile_argv(output, self.ffmpeg_path), f"cannot render the cut {target}",
+                          tally.part(total_frames(plan) / spec.fps))
+                report = CutReport(total_frames(plan) / spec.fps, False, "encode")
+            else:
+                renderer = CutRenderer(self._run, self._probe, self.ffmpeg_path,
+                                       self.ffprobe_path, work, tally)
+                report = renderer.render(spec, plan, bed, tmp, target)
+        tally.finish()
+        return report
 
     def burn_in(self, spec: CutSpec, labels: Sequence[str], cut: StrPath, dst: StrPath) -> None:
         """A review copy of the rendered `cut` (made from `spec`): record timecode and each
@@ -370,11 +377,22 @@ class Ffmpeg:
 
     # -- running ---------------------------------------------------------------------------
 
-    def _run(self, argv: list[str], what: str) -> str:
+    def _run(self, argv: list[str], what: str, progress: Progress | None = None) -> str:
+        """Runs argv; `progress` receives seconds of output written, when ffmpeg can tell (the
+        default runner only: an injected one is given exactly the argv it was built for)."""
         try:
+            if progress is not None and self._run_argv is run_subprocess:
+                timed = [argv[0], *PROGRESS_ARGS, *argv[1:]]
+                return run_streaming(timed, lambda line: _report(line, progress))
             return self._run_argv(argv)
         except FfmpegNotFound:
             raise
         except MediaError as exc:
             reason = str(exc).partition("\nffmpeg said:")[0]
             raise MediaError(f"{what} ({reason})", exc.argv or argv, exc.stderr_tail) from exc
+
+
+def _report(line: str, progress: Progress) -> None:
+    seconds = parse_out_time(line)
+    if seconds is not None:
+        progress(seconds)

@@ -8,6 +8,7 @@ failures become `MediaError`s. Runners may be called from several threads at onc
 from __future__ import annotations
 
 import subprocess
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -41,3 +42,39 @@ def run_subprocess(argv: list[str]) -> str:
 
 def stderr_tail(stderr: str, lines: int = STDERR_TAIL_LINES) -> str:
     return "\n".join(stderr.strip().splitlines()[-lines:])
+
+
+def run_streaming(argv: list[str], on_line: Callable[[str], None]) -> str:
+    """Like `run_subprocess`, but hands each stdout line to `on_line` as ffmpeg writes it (for
+    `-progress pipe:1`); stderr is drained in a thread so a chatty ffmpeg never blocks on it."""
+    try:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+    except OSError as exc:
+        raise FfmpegNotFound(f"cannot run {argv[0]}: {exc}; {HOW_TO_FIX}", argv) from exc
+    assert proc.stdout is not None and proc.stderr is not None
+    errors: list[bytes] = []
+    stderr = proc.stderr
+    drain = threading.Thread(target=lambda: errors.append(stderr.read()), daemon=True)
+    drain.start()
+    lines: list[str] = []
+    try:
+        for raw in proc.stdout:
+            line = raw.decode("utf-8", "replace")
+            lines.append(line)
+            on_line(line)
+    except BaseException:
+        proc.kill()  # a failing callback must not leave ffmpeg running behind us
+        raise
+    finally:
+        proc.stdout.close()
+        returncode = proc.wait()
+        drain.join()
+        proc.stderr.close()
+    if returncode != 0:
+        raise MediaError(
+            f"{Path(argv[0]).name} exited with status {returncode}",
+            argv,
+            stderr_tail(b"".join(errors).decode("utf-8", "replace")),
+        )
+    return "".join(lines)

@@ -49,6 +49,10 @@ def test_json_events_are_one_valid_object_per_line_and_documented(minimal: Path)
     assert all("time" in e for e in events)
     summary = events[-1]
     assert summary["event"] == "summary" and summary["failed"] == 0
+    # The cut's render reports how far ffmpeg has got, ending at 1.0.
+    cut = [e["fraction"] for e in events
+           if e["event"] == "progress" and e["stage"] == "rendering"]
+    assert cut and cut[-1] == 1.0 and cut == sorted(cut), cut
     readme = (ROOT / "README.md").read_text()
     for name in names:
         assert f"| `{name}` |" in readme, f"event {name} is not documented in the README"
