@@ -229,7 +229,8 @@ class Project:
             statuses = Statuses(self.graph, self.ws, prov.name)
             plan, digests = self._plan(targets, choice, statuses)
             if prov.paid:
-                plan = await priced(plan, prov, self.graph, self.root, self.ws.store, digests)
+                plan = await priced(plan, prov, self.graph, self.root, self.ws.store, digests,
+                                    say=reporter.note)  # seconds of uploads: say so first
             reporter.plan(plan)
             if max_cost is not None and plan.estimate > max_cost:
                 raise BudgetError(f"the plan is estimated at {plan.estimate:g} credits, above "

@@ -56,6 +56,9 @@ class JsonReporter(Reporter):
     def warning(self, text: str) -> None:
         self.emit("warning", text=text)
 
+    def note(self, text: str) -> None:
+        self.emit("note", text=text)
+
     def run_done(self, summary: Summary) -> None:
         self.emit("summary", **summary.as_dict())
 
@@ -101,6 +104,9 @@ class PlainReporter(Reporter):
 
     def warning(self, text: str) -> None:
         self.line(f"warning: {text}")
+
+    def note(self, text: str) -> None:
+        self.line(text)
 
     def run_done(self, summary: Summary) -> None:
         self.out.write(summary_text(summary) + "\n")
@@ -200,6 +206,9 @@ class LiveReporter(Reporter):
 
     def warning(self, text: str) -> None:
         self.console.print(f"[yellow]warning:[/] {text}")
+
+    def note(self, text: str) -> None:
+        self.console.print(text, style="dim", markup=False)
 
     def stop(self) -> None:
         """End the live table on its own line: what is printed next (the summary, or

@@ -120,6 +120,9 @@ class Reporter:
 
     def warning(self, text: str) -> None: ...
 
+    def note(self, text: str) -> None:
+        """What is about to take seconds before any node shows (uploads, dry-run prices)."""
+
     def run_done(self, summary: Summary) -> None: ...
 
 
@@ -146,6 +149,9 @@ class RecordingReporter(Reporter):
 
     def warning(self, text: str) -> None:
         self.events.append(("warning", text))
+
+    def note(self, text: str) -> None:
+        self.events.append(("note", text))
 
     def run_done(self, summary: Summary) -> None:
         self.events.append(("run_done", summary))
