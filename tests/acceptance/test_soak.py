@@ -149,7 +149,9 @@ def test_a_compressed_soak_with_faults_and_kills_pays_each_shot_once(
 
     kills = sum(1 for r in rounds if r.code is None)
     assert kills >= KILLED_ROUNDS // 2, rounds  # the kills really happened
-    assert sum(faults.values()) >= 30, faults  # and so did the faults
+    # And so did the faults. Polls share one job listing per round, so a build sends fewer
+    # requests than when each job was polled alone (about 30 faults then, 28-31 now).
+    assert sum(faults.values()) >= 20, faults
     jobs = c.jobs_created
     with capsys.disabled():
         print(f"\nsoak: {len(rounds)} build rounds ({kills} killed with SIGKILL), "
