@@ -20,6 +20,8 @@ Problems found before anything runs are exceptions; a node that fails while runn
     │   └── FfmpegNotFound           no ffmpeg/ffprobe binary could be located
     ├── GraphvizError                Graphviz's `dot` is missing or could not draw the graph
     ├── StoreError                   the cache, the journal or the lock cannot be read or written
+    │   ├── NotWritable              the project folder refuses a write (its permissions, a
+    │   │                            read-only disk): said as such, never "internal error"
     │   ├── LockError                storyboard.lock cannot be read (not a file, no permission,
     │   │                            git conflict markers): the project is invalid   (exit 3)
     │   ├── RemoteError              a remote cache cannot be reached, read or written
@@ -49,6 +51,7 @@ class here has no entry there.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 
 MAX_PROBLEMS = 200  # a hostile file can make millions; people and tools read the first ones
@@ -188,6 +191,22 @@ class UsageError(StoryboardError):
 
 class StoreError(StoryboardError):
     """The cache, the journal or the lock file cannot be read or written."""
+
+
+class NotWritable(StoreError):
+    """A file or folder of the project cannot be written (its permissions, a read-only disk):
+    what the CLI makes of a refused write, instead of an "internal error"."""
+
+    @classmethod
+    def of(cls, exc: BaseException) -> NotWritable | None:
+        """The error to show for `exc` when it is a refused write, else None."""
+        if not isinstance(exc, OSError) or exc.errno not in (errno.EACCES, errno.EPERM,
+                                                               errno.EROFS):
+            return None
+        where = exc.filename if exc.filename is not None else "a file of the project"
+        return cls(f"cannot write {where}: {exc.strerror or 'permission denied'}; storyboard "
+                   "writes its outputs, storyboard.lock and .storyboard/ in the project folder "
+                   "(make it writable, or work on a writable copy)")
 
 
 class LockError(StoreError):

@@ -10,6 +10,7 @@ Stdlib and `errors` only: every layer may use it.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -44,6 +45,18 @@ def inside(root: Path, candidate: Path) -> bool:
     except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop on 3.11
         return False
     return True
+
+
+def link_loop(path: Path) -> bool:
+    """True when following `path`'s links goes round in a circle (ELOOP): said as such, since
+    "outside the project" (what `inside` answers for it) sends the user looking elsewhere."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    except ValueError:  # a NUL in the name: not a loop; the caller reports the name
+        return False
+    return False
 
 
 def confined(root: Path, candidate: Path, what: str) -> Path:

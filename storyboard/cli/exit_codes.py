@@ -30,6 +30,7 @@ EXIT_CODES: dict[type[BaseException], int] = {
     e.FfmpegNotFound: FAILED,
     e.GraphvizError: FAILED,
     e.StoreError: FAILED,
+    e.NotWritable: FAILED,  # nothing is wrong with the project: its folder is read-only
     e.LockError: INVALID,  # the project's own file: restore it from git, or resolve the merge
     e.UsageError: USAGE,
     e.RemoteError: FAILED,

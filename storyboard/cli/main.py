@@ -38,7 +38,7 @@ from storyboard.cli.reporters import (
     summary_text,
 )
 from storyboard.engine import Plan, Reporter
-from storyboard.errors import SpecError, StoryboardError
+from storyboard.errors import NotWritable, SpecError, StoryboardError
 
 
 class Ctx:
@@ -67,18 +67,29 @@ class StoryboardGroup(click.Group):
                 echo_diagnostics(json_mode, exc.problems, exc.omitted)
             _fail(ctx, f"{exc}\n{plural(exc.count, 'problem')} found",
                   exit_codes.code_for(exc))
-        except StoryboardError as exc:
+        except (StoryboardError, OSError) as exc:
+            if not isinstance(exc, StoryboardError):  # a refused write is the user's to fix
+                denied = NotWritable.of(exc)
+                if denied is None:
+                    self._bug(ctx, exc)
+                    return None
+                exc = denied
             if Ctx.debug:
                 traceback.print_exc()
             if json_mode := ctx.meta.get(JSON_MODE):
                 echo_diagnostics(json_mode, [error_problem(exc)])
             _fail(ctx, f"error: {exc}", exit_codes.code_for(exc))
-        except Exception as exc:  # a bug: say so plainly, traceback only with --debug
-            if Ctx.debug:
-                traceback.print_exc()
-            _fail(ctx, f"internal error: {type(exc).__name__}: {exc} (run with --debug for "
-                  "the traceback and please report it)", exit_codes.FAILED)
+        except Exception as exc:
+            self._bug(ctx, exc)
         return None
+
+    @staticmethod
+    def _bug(ctx: click.Context, exc: BaseException) -> None:
+        """A bug: say so plainly, traceback only with --debug."""
+        if Ctx.debug:
+            traceback.print_exc()
+        _fail(ctx, f"internal error: {type(exc).__name__}: {exc} (run with --debug for "
+              "the traceback and please report it)", exit_codes.FAILED)
 
 
 @click.group(cls=StoryboardGroup, context_settings={"help_option_names": ["-h", "--help"]})

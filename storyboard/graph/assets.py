@@ -6,7 +6,7 @@ from pathlib import Path
 
 from storyboard.graph.context import AssetFacts, Context, media_kind_of
 from storyboard.graph.nodes import AssetData, Node
-from storyboard.paths import inside, length_problem
+from storyboard.paths import inside, length_problem, link_loop
 from storyboard.spec.yamlsource import Path_
 
 
@@ -21,6 +21,11 @@ def add_assets(ctx: Context) -> None:
         if why:
             ctx.problem(path, f"'{rel[:80]}' cannot be a file name: {why}", where=where,
                         hint="use a shorter path inside the project")
+            continue
+        if not p.is_absolute() and link_loop(root / p):
+            ctx.problem(path, f"'{rel}' is a link loop: its symbolic links lead back to "
+                        "each other and never reach a file", code="asset-loop", where=where,
+                        hint="replace the link with the file itself, or point it at a file")
             continue
         if p.is_absolute() or not inside(root, root / p):
             ctx.problem(path, f"'{rel}' is outside the project folder",

@@ -6,6 +6,7 @@ import contextlib
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,6 +45,75 @@ def test_symlink_pointing_out_of_the_project_is_refused(tmp_path: Path) -> None:
     code, out = run(root, "validate")
     assert code == 3
     assert "asset 'a'" in out and "outside the project folder" in out
+
+
+def test_an_asset_link_loop_is_called_a_link_loop(tmp_path: Path) -> None:
+    root = project(tmp_path, "assets:\n  a: assets/a.png\nshots:\n  s:\n    generate:\n"
+                   "      prompt: x\n      start_frame: a\n")
+    os.symlink(root / "assets" / "b.png", root / "assets" / "a.png")
+    os.symlink(root / "assets" / "a.png", root / "assets" / "b.png")
+    code, out = run(root, "validate")
+    assert code == 3, out
+    assert "asset 'a'" in out and "is a link loop" in out and "outside" not in out, out
+    assert "storyboard.yaml:" in out  # located at the asset's line
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores permissions: the folder would "
+                    "be written all the same")
+def test_a_read_only_project_root_is_a_clear_message(tmp_path: Path) -> None:
+    root = project(tmp_path, "shots:\n  s:\n    generate: {prompt: x}\n"
+                   "cuts:\n  c:\n    shots: [s]\n")
+    shutil.rmtree(root / "assets")
+    root.chmod(0o555)
+    try:
+        code, out = run(root, "build")
+    finally:
+        root.chmod(0o755)
+    assert code == 1, out
+    assert "internal error" not in out and "cannot write" in out and str(root) in out, out
+    assert "make it writable" in out
+
+
+@pytest.mark.e2e  # a child process
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"),
+                    reason="needs root and setpriv (util-linux) to drop the permission override")
+def test_a_read_only_project_root_as_root_without_its_permission_override(tmp_path: Path) -> None:
+    """Root ignores permissions only through CAP_DAC_OVERRIDE: without it, root sees the
+    read-only folder the way any user does."""
+    root = project(tmp_path, "shots:\n  s:\n    generate: {prompt: x}\n"
+                   "cuts:\n  c:\n    shots: [s]\n")
+    shutil.rmtree(root / "assets")
+    root.chmod(0o555)
+    drop = "-dac_override,-dac_read_search"
+    try:
+        r = subprocess.run(["setpriv", f"--bounding-set={drop}", f"--inh-caps={drop}",
+                            sys.executable, "-m", "storyboard", "build", "-f", str(root)],
+                           capture_output=True, text=True, check=False, timeout=120)
+    finally:
+        root.chmod(0o755)
+    out = r.stdout + r.stderr
+    if "setpriv:" in out:
+        pytest.skip(f"setpriv cannot drop capabilities here: {out.strip()[:200]}")
+    assert r.returncode == 1, out
+    assert "Traceback" not in out and "internal error" not in out, out
+    assert f"cannot write {root / '.storyboard'}" in out and "make it writable" in out, out
+
+
+def test_a_refused_write_anywhere_is_a_clear_message_not_an_internal_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a read-only root gives, made without dropping root's privileges: any command whose
+    write is refused names the path and says what to do."""
+    root = project(tmp_path, "shots:\n  s:\n    generate: {prompt: x}\n")
+    from storyboard.engine import workspace
+
+    def refused(*_a: object, **_k: object) -> None:
+        raise PermissionError(13, "Permission denied", str(root / ".storyboard"))
+
+    monkeypatch.setattr(workspace, "_check_work", refused)
+    code, out = run(root, "build")
+    assert code == 1, out
+    assert f"cannot write {root / '.storyboard'}: Permission denied" in out, out
+    assert "internal error" not in out and "make it writable" in out
 
 
 def test_output_path_through_a_symlinked_folder_is_refused(tmp_path: Path) -> None:
