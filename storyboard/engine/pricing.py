@@ -36,7 +36,9 @@ async def priced(plan: Plan, prov: Provider, graph: Graph, root: Path, store: Ob
     """The plan with each unpriced node to run priced by a dry run (`own`: open and close
     the provider around it). `digests`: what is known of the inputs (assets, cached nodes);
     `say` hears what is about to take time (`pricing_note`)."""
-    if say is not None and (note := pricing_note(plan, graph)):
+    # Only a paid provider's pricing takes seconds (uploads, dry runs over the network); a
+    # local one prices at once and has nothing to announce.
+    if say is not None and prov.paid and (note := pricing_note(plan, graph)):
         say(note)
     if own:
         await prov.open()
