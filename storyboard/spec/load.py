@@ -14,10 +14,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from storyboard.errors import Problem, SpecError, clip
+from storyboard.errors import Problem, SpecError, UnsafePath, clip
+from storyboard.paths import inside, read_bounded
 from storyboard.spec import models as m
 from storyboard.spec.salvage import Parsed, validate_in_rounds
-from storyboard.spec.yamlsource import Path_, SourceMap, load_yaml
+from storyboard.spec.yamlsource import MAX_FILE_BYTES, Path_, SourceMap, load_yaml
 
 
 def _vocabulary() -> dict[str, list[str]]:
@@ -281,8 +282,19 @@ def read_all(path: Path) -> Parsed:
 
 def _text(path: Path) -> str:
     """The file's text, or a SpecError saying why it cannot be read."""
+    # A cloned project's file may be a FIFO, a link to /dev/zero or to a secret elsewhere:
+    # read a regular file only, at most the size limit, and never one a link takes outside
+    # the project's folder (its lines would be echoed back as unknown keys).
+    if path.is_symlink() and not inside(path.absolute().parent, path):
+        raise SpecError([Problem(
+            "the file is a link to a file outside the project folder; storyboard does not "
+            "read it", file=str(path), code="file-unreadable",
+            hint="replace the link with the file itself")])
     try:
-        data = path.read_bytes()
+        data = read_bounded(path, MAX_FILE_BYTES + 1)
+    except UnsafePath as exc:
+        raise SpecError([Problem(str(exc), file=str(path), code="file-unreadable",
+                                 hint="storyboard.yaml must be a regular text file")]) from None
     except FileNotFoundError:
         raise SpecError([Problem(
             "no such file", file=str(path), code="file-unreadable",
