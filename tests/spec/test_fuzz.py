@@ -22,6 +22,8 @@ from storyboard.graph import AssetFacts, build_graph
 from storyboard.spec import parse
 from storyboard.spec.load import _ALL_KEYS
 
+pytestmark = pytest.mark.e2e  # hundreds of generated documents: seconds per test
+
 DATA = Path(__file__).parent.parent / "data"
 EXAMPLE_TEXT = (DATA / "valid" / "language-example.yaml").read_text("utf-8")
 EXAMPLE = yaml.safe_load(EXAMPLE_TEXT)
