@@ -1,7 +1,11 @@
 """Run every benchmark and write BENCHMARKS.md: each figure beside its baseline from the same run.
 
 Each benchmark is a script in this folder that prints its results; this collects them with
-the machine they ran on and the goals. Run: python bench/run_all.py
+the machine they ran on and the goals. Run: python bench/run_all.py [--only cuts.py ...]
+
+`--only` re-runs the named scripts and keeps every other section as it stands in BENCHMARKS.md
+(each section says when it was measured), so one figure can be refreshed without the others'
+half hour.
 """
 
 from __future__ import annotations
@@ -52,12 +56,30 @@ def machine() -> str:
             f"Python {platform.python_version()}, {v}")
 
 
+def kept_sections() -> dict[str, str]:
+    """The sections of the current BENCHMARKS.md, by the script that produced them; sections
+    written by hand (notes) are kept under their title."""
+    path = ROOT / "BENCHMARKS.md"
+    text = path.read_text("utf-8") if path.is_file() else ""
+    kept = {}
+    for part in text.split("\n## ")[1:]:
+        script = next((s for s, _, _ in BENCHES if f"`python bench/{s}`" in part),
+                      part.splitlines()[0])
+        kept[script] = "## " + part.rstrip("\n") + "\n"
+    return kept
+
+
 def main() -> None:
+    only = sys.argv[sys.argv.index("--only") + 1:] if "--only" in sys.argv else None
+    kept = kept_sections() if only else {}
     peers = subprocess.run([sys.executable, str(HERE / "peers.py")], cwd=ROOT,
                            capture_output=True, text=True, check=False)
     print(f"peers: {peers.stdout.strip() or peers.stderr.strip()[-500:]}", file=sys.stderr)
     sections = []
     for script, title, goal in BENCHES:
+        if only is not None and script not in only and script.removesuffix(".py") not in only:
+            sections.append(kept.get(script, f"## {title}\n\nGoal: {goal}\n\n(not run)\n"))
+            continue
         path = HERE / script
         if not path.is_file():
             sections.append(f"## {title}\n\nGoal: {goal}\n\n(not present: `bench/{script}`)\n")
@@ -66,14 +88,18 @@ def main() -> None:
         r = subprocess.run([sys.executable, str(path)], cwd=ROOT, capture_output=True,
                            text=True, check=False)
         took = time.perf_counter() - t0
+        ran = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         out = r.stdout.strip() or "(no output)"
         status = "" if r.returncode == 0 else f"\n\n**failed** (exit {r.returncode}):\n\n" \
             f"```\n{r.stderr.strip()[-2000:]}\n```"
         sections.append(f"## {title}\n\nGoal: {goal}. Command: `python bench/{script}` "
-                        f"({took:.0f} s)\n\n```\n{out}\n```{status}\n")
+                        f"({took:.0f} s, finished {ran})\n\n```\n{out}\n```{status}\n")
         print(f"{script}: done in {took:.0f} s", file=sys.stderr)
+    sections += [part for key, part in kept.items() if key not in {s for s, _, _ in BENCHES}]
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    text = (f"# Benchmarks\n\nProduced by `python bench/run_all.py` on {when}.\n\n"
+    produced = "sections re-run with `--only`" if only else "every section run"
+    text = (f"# Benchmarks\n\nProduced by `python bench/run_all.py` on {when} ({produced}; "
+            "each section says when it finished).\n\n"
             f"Machine: {machine()}.\n\nEvery figure is printed next to a baseline measured in "
             "the same run, so numbers from noisy machines can be compared by their ratios. "
             "Sections whose title names a command ran it as a child process (`python -m "
