@@ -35,6 +35,7 @@ _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # NEL and characters beyond the BMP (it escapes them): those few blocks take the pure path, so
 # a lock's bytes never depend on whether PyYAML was built with libyaml.
 _FAST_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_RESOLVERS = yaml.SafeDumper.yaml_implicit_resolvers  # how PyYAML would read a plain text
 _DIFFERS = re.compile(r"\\(r|u0085|ud[89ab])", re.IGNORECASE)  # in JSON's ASCII escapes
 
 
@@ -312,7 +313,7 @@ class LockFile:
         if memo is not None and memo[0] == value:
             return memo[1]
         try:
-            text = lockyaml.block(node_id, value)
+            text = lockyaml.block(node_id, value, _RESOLVERS)
         except lockyaml.Unusual:
             sig = json.dumps(value, sort_keys=True)
             slow = _DIFFERS.search(sig) or _DIFFERS.search(json.dumps(node_id))

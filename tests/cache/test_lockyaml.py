@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from storyboard.cache import lockyaml
 
+RESOLVERS = yaml.SafeDumper.yaml_implicit_resolvers
 DUMPERS = [yaml.SafeDumper, getattr(yaml, "CSafeDumper", yaml.SafeDumper)]
 # Texts near every rule: indicators, quotes, resolvable words and numbers, dates, spaces.
 TRICKY = ["16:9", "a:b", "a: b", "abc:", "yes", "No", "on", "null", "~", "-a", "a -b", "1e5",
@@ -49,7 +50,7 @@ def pyyaml(dumper: Any, key: str, value: Any) -> str:
 @given(key=st.one_of(texts, simple_texts), value=st.one_of(values, simple))
 def test_direct_writing_is_pyyamls_or_declines(key: str, value: Any) -> None:
     try:
-        ours = lockyaml.block(key, value)
+        ours = lockyaml.block(key, value, RESOLVERS)
     except lockyaml.Unusual:
         return
     for dumper in DUMPERS:
@@ -63,4 +64,4 @@ def test_a_lock_record_is_written_directly() -> None:
               "provider": "null", "take": 1, "time": "2023-11-14T22:13:20Z"}
     history = [{"key": "cd" * 32, "output": "ef" * 32, "cost": 1.5, "take": 2}]
     for key, value in (("shot:s0", record), ("shot:s1", history), ("shot:s2", [])):
-        assert lockyaml.block(key, value) == pyyaml(yaml.SafeDumper, key, value)
+        assert lockyaml.block(key, value, RESOLVERS) == pyyaml(yaml.SafeDumper, key, value)
