@@ -30,9 +30,10 @@ BENCHES = [
     ("cuts.py", "Cuts through the CLI (`storyboard build CUT`), 20 x 5 s 720p: hard cuts beside "
      "`ffmpeg -f concat -c copy`; a crossfade and a music bed beside the expert smart render; "
      "MoviePy", "hard cuts <= 2x the copy; smart cut <= 1.5x the expert, <= 200 MB peak"),
-    ("parallel.py", "Project.build in process (Python API, not the CLI): 40 shots on the fake "
-     "Scenario server (2 s latency), 8 jobs at once", "<= 1.15 x ideal + stitching; peak "
-     "parallel jobs = 8"),
+    ("parallel.py", "Parallel jobs through the CLI (`storyboard build --provider scenario --jobs "
+     "8`, default polling): 40 and 200 shots + a cut of them on the fake Scenario server (2 s "
+     "per job)", "last download <= 1.15 x ideal at 40 shots, <= 1.1 x at 200 (stitching "
+     "reported apart); requests per job printed"),
     ("remote.py", "Remote cache: `storyboard pull` with everything local (CLI); parallel vs "
      "sequential push (Python API, in process)",
      "pull < 1 s for 200 objects; push faster than sequential"),
