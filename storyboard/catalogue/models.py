@@ -96,10 +96,22 @@ class Catalogue(_Frozen):
     models: list[ModelSpec]
 
     def by_id(self, model_id: str) -> ModelSpec | None:
-        return next((x for x in self.models if x.id == model_id), None)
+        return self._index[1].get(model_id)
 
     def by_name(self, name: str) -> ModelSpec | None:
-        return next((x for x in self.models if name in x.short_names or name == x.id), None)
+        return self._index[0].get(name)
+
+    @functools.cached_property
+    def _index(self) -> tuple[dict[str, ModelSpec], dict[str, ModelSpec]]:
+        """(short name or id -> model, id -> model), the first model listed winning as the
+        scans they replace did: each node's lookup was a walk over the catalogue."""
+        names: dict[str, ModelSpec] = {}
+        ids: dict[str, ModelSpec] = {}
+        for x in self.models:
+            for name in (*x.short_names, x.id):
+                names.setdefault(name, x)
+            ids.setdefault(x.id, x)
+        return names, ids
 
     def names(self) -> list[str]:
         out = list(self.aliases)
