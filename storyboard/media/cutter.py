@@ -28,9 +28,10 @@ from storyboard.media.cut import (
     plan_cut,
     total_frames,
 )
-from storyboard.media.graph import compile_argv, rate_text
+from storyboard.media.graph import SAMPLE_RATE, Stream, compile_argv, rate_text
 from storyboard.media.info import Probed
 from storyboard.media.progress import Progress, Tally
+from storyboard.media.samples import read_packets, video_frames
 from storyboard.media.smart import (
     CopyPart,
     Keyframes,
@@ -39,6 +40,7 @@ from storyboard.media.smart import (
     audio_options,
     concat_script,
     keyframes_argv,
+    keyframes_of,
     parse_keyframes,
     piece_options,
     plan_parts,
@@ -55,6 +57,9 @@ class Run(Protocol):
 
 Probe = Callable[[Path], Probed]
 _WORKERS = 2  # x264 threads itself; two pieces at once keep both cores busy at the seams
+# Ten seconds of AAC-LC 48 kHz stereo digital silence (1024 samples a packet), as the cut's.
+SILENCE = Path(__file__).parent / "data" / "silence.m4a"
+SILENCE_PACKET = 1024 / SAMPLE_RATE
 
 
 class CutRenderer:
@@ -85,11 +90,11 @@ class CutRenderer:
         if copied:
             reference = next(plan[i].probed for i, k in enumerate(keys) if k is not None)
             self._smart(spec, plan, bed, parts, reference, tmp, name)
-            got = self.probe(tmp).info.duration or 0.0
-            if abs(got * spec.fps - frames) < 0.5:
+            got = self._frames(tmp, spec.fps)
+            if got == frames:
                 return CutReport(frames / spec.fps, False, "smart", copied, tuple(notes))
             notes.append(
-                f"smart rendering gave {got * spec.fps:.0f} frames instead of {frames}; "
+                f"smart rendering gave {got} frames instead of {frames}; "
                 "the whole cut was re-encoded instead (please report this)"
             )
             copied = 0
@@ -140,7 +145,19 @@ class CutRenderer:
             keys.append(key)
         return keys, notes
 
+    def _frames(self, path: Path, fps: float) -> int:
+        """How many frames a rendered cut shows: counted in its sample table (no decoding,
+        no process), or from ffprobe's duration when the table is not one we read."""
+        counted = video_frames(path)
+        if counted is not None:
+            return counted
+        return round((self.probe(path).info.duration or 0.0) * fps)
+
     def _keyframes(self, path: Path, fps: float) -> Keyframes | None:
+        # The MP4 sample tables say what ffprobe's packet list says, without a process.
+        packets = read_packets(path)
+        if packets is not None:
+            return keyframes_of(packets, fps)
         text = self.run(keyframes_argv(self.ffprobe, path.resolve()),
                         f"cannot read the keyframes of {path}")
         return parse_keyframes(text, fps)
@@ -174,8 +191,21 @@ class CutRenderer:
         listing = self.work / "parts.ffconcat"
         listing.write_text(concat_script(parts, pieces, spec.fps), encoding="utf-8")
         joined = ffmpeg.input(str(listing), f="concat", safe=0)
-        output = ffmpeg.output(
-            joined["v:0"], cut_audio(spec, plan, bed), str(tmp),
-            **{"c:v": "copy"}, **audio_options(), movflags="+faststart",
-        )
+        sound, options = self._sound(spec, plan, bed)
+        output = ffmpeg.output(joined["v:0"], sound, str(tmp), **{"c:v": "copy"}, **options,
+                               movflags="+faststart")
         self.run(compile_argv(output, self.ffmpeg), f"cannot render the cut {name}", joining)
+
+    def _sound(self, spec: CutSpec, plan: list[PlannedSegment], bed: Probed | None
+               ) -> tuple[Stream, dict[str, str | int]]:
+        """The join's sound and its encoder options. A cut with nothing to hear copies packets
+        of shipped AAC silence: encoding minutes of silence costs more than the whole join."""
+        heard = bed is not None or (spec.clip_audio and any(p.probed.info.has_audio
+                                                            for p in plan))
+        if heard or not SILENCE.is_file():
+            return cut_audio(spec, plan, bed), audio_options()
+        # Whole packets: stopping one packet short of the picture's end keeps the sound
+        # within it (the container stays as long as the video), short by under 22 ms.
+        seconds = total_frames(plan) / spec.fps - SILENCE_PACKET
+        silence = ffmpeg.input(str(SILENCE), stream_loop=-1, t=f"{max(seconds, 0.001):.6f}")
+        return silence["a:0"], {"c:a": "copy"}
