@@ -31,6 +31,7 @@ from storyboard.media.cut import (
 from storyboard.media.graph import compile_argv, rate_text
 from storyboard.media.info import Probed
 from storyboard.media.progress import Progress, Tally
+from storyboard.media.samples import read_packets, video_frames
 from storyboard.media.smart import (
     CopyPart,
     Keyframes,
@@ -39,6 +40,7 @@ from storyboard.media.smart import (
     audio_options,
     concat_script,
     keyframes_argv,
+    keyframes_of,
     parse_keyframes,
     piece_options,
     plan_parts,
@@ -85,11 +87,11 @@ class CutRenderer:
         if copied:
             reference = next(plan[i].probed for i, k in enumerate(keys) if k is not None)
             self._smart(spec, plan, bed, parts, reference, tmp, name)
-            got = self.probe(tmp).info.duration or 0.0
-            if abs(got * spec.fps - frames) < 0.5:
+            got = self._frames(tmp, spec.fps)
+            if got == frames:
                 return CutReport(frames / spec.fps, False, "smart", copied, tuple(notes))
             notes.append(
-                f"smart rendering gave {got * spec.fps:.0f} frames instead of {frames}; "
+                f"smart rendering gave {got} frames instead of {frames}; "
                 "the whole cut was re-encoded instead (please report this)"
             )
             copied = 0
@@ -140,7 +142,19 @@ class CutRenderer:
             keys.append(key)
         return keys, notes
 
+    def _frames(self, path: Path, fps: float) -> int:
+        """How many frames a rendered cut shows: counted in its sample table (no decoding,
+        no process), or from ffprobe's duration when the table is not one we read."""
+        counted = video_frames(path)
+        if counted is not None:
+            return counted
+        return round((self.probe(path).info.duration or 0.0) * fps)
+
     def _keyframes(self, path: Path, fps: float) -> Keyframes | None:
+        # The MP4 sample tables say what ffprobe's packet list says, without a process.
+        packets = read_packets(path)
+        if packets is not None:
+            return keyframes_of(packets, fps)
         text = self.run(keyframes_argv(self.ffprobe, path.resolve()),
                         f"cannot read the keyframes of {path}")
         return parse_keyframes(text, fps)

@@ -44,10 +44,15 @@ def keyframes_argv(ffprobe: str, path: Path) -> list[str]:
     ]  # fmt: skip
 
 
+Packet = tuple[float, float, bool]
+"""One video packet in decode order: (pts, dts) in seconds, and whether it is a keyframe."""
+
+
 def parse_keyframes(text: str, fps: float) -> Keyframes | None:
-    """None when the packets do not say enough (no timestamps, the video is not stream 0:
-    the concat demuxer matches streams by index, so only stream 0 can be copied)."""
-    packets: list[tuple[float, float, bool]] = []
+    """From ffprobe's packet list; None when the packets do not say enough (no timestamps,
+    the video is not stream 0: the concat demuxer matches streams by index, so only stream 0
+    can be copied)."""
+    packets: list[Packet] = []
     for line in text.splitlines():
         fields = line.strip().split(",")
         if len(fields) < 4:
@@ -58,6 +63,11 @@ def parse_keyframes(text: str, fps: float) -> Keyframes | None:
             packets.append((float(fields[1]), float(fields[2]), "K" in fields[3]))
         except ValueError:
             return None
+    return keyframes_of(packets, fps)
+
+
+def keyframes_of(packets: list[Packet], fps: float) -> Keyframes | None:
+    """The clean cut points among a clip's video packets (decode order)."""
     if not packets:
         return None
     start = min(p[0] for p in packets)
