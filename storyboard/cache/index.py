@@ -14,13 +14,13 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 
 from storyboard.cache.lockfile import Record
 from storyboard.errors import UnsafePath
 from storyboard.paths import open_append, read_bounded
 
+_FIELDS = tuple(Record.__dataclass_fields__)
 MAX_LOG_BYTES = 512 * 1024 * 1024  # ~1M records: far past any project, short of OOM
 
 LOG_NAME = "runs.jsonl"
@@ -32,6 +32,7 @@ class RunIndex:
         self.warn = warn
         self.log = root / LOG_NAME
         self._records: dict[str, Record] | None = None  # read on first use
+        self._fd: int | None = None  # the log, open for appending from the first put to close
 
     def _load(self) -> dict[str, Record]:
         if self._records is None:
@@ -70,16 +71,28 @@ class RunIndex:
     def put(self, rec: Record) -> None:
         """Append `rec` (one write of one line: atomic against a kill of this process)."""
         records = self._load()
-        line = json.dumps(asdict(rec), sort_keys=True, separators=(",", ":")) + "\n"
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd = open_append(self.log)  # never through a link a clone planted
-        try:
-            if _ends_mid_line(fd):
-                line = "\n" + line  # a kill cut the last line short: start a fresh one
-            os.write(fd, line.encode("utf-8"))
-        finally:
-            os.close(fd)
+        # Shallow: `asdict` deep-copies every value; json only reads them.
+        data = {k: getattr(rec, k) for k in _FIELDS}
+        line = json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n"
+        if self._fd is None:
+            # Opened once per command, not per record (5,000 opens, stats and closes a build).
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd = open_append(self.log)  # never through a link a clone planted
+            try:
+                if _ends_mid_line(fd):
+                    line = "\n" + line  # a kill cut the last line short: start a fresh one
+            except OSError:
+                os.close(fd)
+                raise
+            self._fd = fd
+        os.write(self._fd, line.encode("utf-8"))
         records[rec.key] = rec
+
+    def close(self) -> None:
+        """Close the log (the next put opens it again)."""
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)
 
     def all(self) -> list[Record]:
         return sorted(self._load().values(), key=lambda r: r.key)

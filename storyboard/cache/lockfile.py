@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from storyboard.cache import lockmemo
+from storyboard.cache import lockmemo, lockyaml
 from storyboard.errors import LockError, StoreError, UnsafePath
 from storyboard.paths import is_digest, read_bounded, write_atomic
 
@@ -35,6 +35,7 @@ _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # NEL and characters beyond the BMP (it escapes them): those few blocks take the pure path, so
 # a lock's bytes never depend on whether PyYAML was built with libyaml.
 _FAST_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_RESOLVERS = yaml.SafeDumper.yaml_implicit_resolvers  # how PyYAML would read a plain text
 _DIFFERS = re.compile(r"\\(r|u0085|ud[89ab])", re.IGNORECASE)  # in JSON's ASCII escapes
 
 
@@ -311,11 +312,14 @@ class LockFile:
         memo = self._blocks.get((section, node_id))
         if memo is not None and memo[0] == value:
             return memo[1]
-        sig = json.dumps(value, sort_keys=True)
-        slow = _DIFFERS.search(sig) or _DIFFERS.search(json.dumps(node_id))
-        text = yaml.dump({node_id: value}, Dumper=yaml.SafeDumper if slow else _FAST_DUMPER,
-                         sort_keys=True, allow_unicode=True, default_flow_style=False,
-                         width=1 << 30)
+        try:
+            text = lockyaml.block(node_id, value, _RESOLVERS)
+        except lockyaml.Unusual:
+            sig = json.dumps(value, sort_keys=True)
+            slow = _DIFFERS.search(sig) or _DIFFERS.search(json.dumps(node_id))
+            text = yaml.dump({node_id: value}, Dumper=yaml.SafeDumper if slow else _FAST_DUMPER,
+                             sort_keys=True, allow_unicode=True, default_flow_style=False,
+                             width=1 << 30)
         text = "".join("  " + line for line in text.splitlines(keepends=True))
         self._blocks[(section, node_id)] = (value, text)
         return text

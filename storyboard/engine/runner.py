@@ -15,12 +15,10 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import UTC, datetime
-from pathlib import Path
 
 from storyboard.cache import Record
 from storyboard.engine.coordinator import Alone, Claim, Coordinator
@@ -28,7 +26,7 @@ from storyboard.engine.events import NodeResult, Reporter, Summary
 from storyboard.engine.local import materialize, run_local
 from storyboard.engine.paid import Knobs, RateLimits, Submitter
 from storyboard.engine.status import Statuses
-from storyboard.engine.workspace import Workspace
+from storyboard.engine.workspace import Scratch, Workspace
 from storyboard.errors import (
     JobFailed,
     JournalDamaged,
@@ -87,6 +85,7 @@ class Engine:
         self.model_slots = asyncio.Semaphore(self.jobs)
         self.local_slots = asyncio.Semaphore(self.local_jobs)
         self.finished: dict[str, asyncio.Event] = {n: asyncio.Event() for n in order}
+        self.scratch = Scratch(self.ws.tmp())
         summary = Summary()
         tasks = [asyncio.create_task(self._node(n), name=f"node {n}") for n in order]
         try:
@@ -99,6 +98,8 @@ class Engine:
             raise
         finally:
             await self.coordinator.close()
+            self.scratch.close()
+            self.ws.index.close()
             summary.results = [self.results[n] for n in order if n in self.results
                                and self.graph.nodes[n].kind != "asset"]
             summary.elapsed = self.clock() - start
@@ -298,8 +299,8 @@ class Engine:
                                                    status.trace_id)), job)
                 if p.paid:
                     self.reporter.job_progress(node.id, node.label, "downloading", 1.0)
-                with tempfile.TemporaryDirectory(dir=self.ws.tmp()) as tmp:
-                    fetched = await p.fetch(job, request, Path(tmp))
+                with self.scratch.folder() as tmp:
+                    fetched = await p.fetch(job, request, tmp)
                     digest = await asyncio.to_thread(self.ws.store.put, fetched.path, move=True)
             except NodeFailed:
                 if p.paid:

@@ -28,7 +28,7 @@ from storyboard.media.cut import (
     plan_cut,
     total_frames,
 )
-from storyboard.media.graph import compile_argv, rate_text
+from storyboard.media.graph import SAMPLE_RATE, Stream, compile_argv, rate_text
 from storyboard.media.info import Probed
 from storyboard.media.progress import Progress, Tally
 from storyboard.media.samples import read_packets, video_frames
@@ -57,6 +57,9 @@ class Run(Protocol):
 
 Probe = Callable[[Path], Probed]
 _WORKERS = 2  # x264 threads itself; two pieces at once keep both cores busy at the seams
+# Ten seconds of AAC-LC 48 kHz stereo digital silence (1024 samples a packet), as the cut's.
+SILENCE = Path(__file__).parent / "data" / "silence.m4a"
+SILENCE_PACKET = 1024 / SAMPLE_RATE
 
 
 class CutRenderer:
@@ -188,8 +191,21 @@ class CutRenderer:
         listing = self.work / "parts.ffconcat"
         listing.write_text(concat_script(parts, pieces, spec.fps), encoding="utf-8")
         joined = ffmpeg.input(str(listing), f="concat", safe=0)
-        output = ffmpeg.output(
-            joined["v:0"], cut_audio(spec, plan, bed), str(tmp),
-            **{"c:v": "copy"}, **audio_options(), movflags="+faststart",
-        )
+        sound, options = self._sound(spec, plan, bed)
+        output = ffmpeg.output(joined["v:0"], sound, str(tmp), **{"c:v": "copy"}, **options,
+                               movflags="+faststart")
         self.run(compile_argv(output, self.ffmpeg), f"cannot render the cut {name}", joining)
+
+    def _sound(self, spec: CutSpec, plan: list[PlannedSegment], bed: Probed | None
+               ) -> tuple[Stream, dict[str, str | int]]:
+        """The join's sound and its encoder options. A cut with nothing to hear copies packets
+        of shipped AAC silence: encoding minutes of silence costs more than the whole join."""
+        heard = bed is not None or (spec.clip_audio and any(p.probed.info.has_audio
+                                                            for p in plan))
+        if heard or not SILENCE.is_file():
+            return cut_audio(spec, plan, bed), audio_options()
+        # Whole packets: stopping one packet short of the picture's end keeps the sound
+        # within it (the container stays as long as the video), short by under 22 ms.
+        seconds = total_frames(plan) / spec.fps - SILENCE_PACKET
+        silence = ffmpeg.input(str(SILENCE), stream_loop=-1, t=f"{max(seconds, 0.001):.6f}")
+        return silence["a:0"], {"c:a": "copy"}

@@ -12,7 +12,8 @@ from standin import StandIn
 
 from storyboard.cache import LockFile, RunIndex
 from storyboard.engine import Engine, Workspace
-from storyboard.errors import ProjectError
+from storyboard.errors import ProjectError, ProviderError
+from storyboard.providers import Fetched, Request
 from storyboard.settings import Settings
 
 
@@ -68,3 +69,44 @@ def test_an_invalid_setting_is_a_clear_error(tmp_path: Path,
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
     with pytest.raises(ProjectError, match="SOURCE_DATE_EPOCH"):
         Settings.load(tmp_path)
+
+
+class FolderWatcher(StandIn):
+    """Notes every download folder it is given; a prompt holding LEFTOVER leaves a partial file
+    and fails its fetch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.folders: list[tuple[str, Path]] = []  # (node label, its download folder)
+
+    async def fetch(self, job_id: str, request: Request, workdir: Path) -> Fetched:
+        self.folders.append((request.node.label, workdir))
+        if "LEFTOVER" in str(request.node.fields.get("prompt")):
+            (workdir / "partial.part").write_bytes(b"half")
+            raise ProviderError("the download broke off")
+        return await super().fetch(job_id, request, workdir)
+
+
+def test_download_folders_are_reused_across_nodes_and_removed_after_the_run(ws: Workspace
+                                                                            ) -> None:
+    graph = graph_of(*(shot(f"s{i}", f"shot {i}") for i in range(6)))
+    provider = FolderWatcher()
+    summary = run(ws, graph, provider, jobs=1)
+    assert {r.status for r in summary.results} == {"done"}
+    assert len({f for _, f in provider.folders}) == 1  # one per fetch at once, not per node
+    assert list((ws.work / "tmp").iterdir()) == []
+
+
+def test_a_folder_a_failed_fetch_left_files_in_is_never_given_to_another_node(ws: Workspace
+                                                                              ) -> None:
+    graph = graph_of(shot("a", "LEFTOVER"), shot("b", "after", source="a"), shot("c", "other"),
+                     shot("d", "more"))
+    provider = FolderWatcher()
+    summary = run(ws, graph, provider, jobs=1)
+    assert {r.label: r.status for r in summary.results} == {
+        "a": "failed", "b": "skipped", "c": "done", "d": "done"}
+    labels = [label for label, _ in provider.folders]
+    broken = provider.folders[labels.index("a")][1]
+    assert broken not in [f for _, f in provider.folders[labels.index("a") + 1:]]
+    assert not broken.exists()
+    assert list((ws.work / "tmp").iterdir()) == []
