@@ -83,6 +83,9 @@ class Engine:
     async def run(self, order: list[str]) -> Summary:
         start = self.clock()
         self.model_slots = asyncio.Semaphore(self.jobs)
+        # Results downloaded, probed and stored at once: as many as jobs run (a job's slot is
+        # handed on when it ends, before its download).
+        self.fetch_slots = asyncio.Semaphore(self.jobs)
         self.local_slots = asyncio.Semaphore(self.local_jobs)
         self.finished: dict[str, asyncio.Event] = {n: asyncio.Event() for n in order}
         self.scratch = Scratch(self.ws.tmp())
@@ -299,9 +302,11 @@ class Engine:
                                                    status.trace_id)), job)
                 if p.paid:
                     self.reporter.job_progress(node.id, node.label, "downloading", 1.0)
-                with self.scratch.folder() as tmp:
-                    fetched = await p.fetch(job, request, tmp)
-                    digest = await asyncio.to_thread(self.ws.store.put, fetched.path, move=True)
+                async with self.fetch_slots:
+                    with self.scratch.folder() as tmp:
+                        fetched = await p.fetch(job, request, tmp)
+                        digest = await asyncio.to_thread(self.ws.store.put, fetched.path,
+                                                         move=True)
             except NodeFailed:
                 if p.paid:
                     self.ws.journal.forget(key)  # the job ended: nothing left to resume
