@@ -158,8 +158,9 @@ def render_page(review: Review, links: Links, graph_svg: str | None) -> str:
         "<body>",
         "<header>",
         f"<h1>{escape(review.title)}</h1>",
-        f'<p class="dim">{escape(review.file)} · {len(review.shots)} shots, {built} built, '
-        f"{stale} stale · {len(review.cuts)} cuts · {spent:g} CU spent on what is shown</p>",
+        f'<p class="dim">{escape(review.file)} · {_count(len(review.shots), "shot")}, '
+        f"{built} built, {stale} stale · {_count(len(review.cuts), 'cut')} · {spent:g} CU "
+        "spent on what is shown</p>",
         '<nav><a href="#shots">Shots</a>'
         + ('<a href="#takes">Takes</a>' if retaken else "")
         + '<a href="#cuts">Cuts</a><a href="#graph">Graph</a>'
@@ -388,3 +389,8 @@ def _graph(review: Review, svg: str | None) -> str:
             "(paste it into any Mermaid viewer) and as a list of edges.</p>"
             f'<pre class="mermaid-text">{escape(review.mermaid)}</pre>'
             f'<ul class="edges">{edges}</ul>')
+
+
+def _count(n: int, noun: str) -> str:
+    """'1 shot', '2 shots': the page is read by people, like the CLI's counts."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"

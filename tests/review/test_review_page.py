@@ -224,3 +224,12 @@ def test_a_project_never_built_shows_placeholders_only(tmp_path: Path) -> None:
     assert page.read_text("utf-8").count('class="placeholder">not built yet<') == (
         2 * len(SHOTS) + 2 + 7 + 2)  # strip and cards, cut players, cut entries
     assert not (page.parent / "contact-sheet.png").exists()
+    assert "· 7 shots, 0 built, 0 stale · 2 cuts · 0 CU" in page.read_text("utf-8")
+
+
+def test_counts_of_one_are_singular(tmp_path: Path) -> None:
+    (tmp_path / "storyboard.yaml").write_text(
+        "version: 1\nname: one\nshots:\n  dawn: {generate: {prompt: A}}\n"
+        "cuts:\n  t: {shots: [dawn]}\n", "utf-8")
+    page = write_review(Project.load(tmp_path), tmp_path / "review")
+    assert "· 1 shot, 0 built, 0 stale · 1 cut · 0 CU" in page.read_text("utf-8")
