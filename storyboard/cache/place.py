@@ -8,12 +8,9 @@ this one helper; `Placer.placed` lets the review prune what its page no longer n
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
-from storyboard.cache.store import ObjectStore
-from storyboard.errors import StoreError
+from storyboard.cache.store import ObjectStore, link_or_copy
 
 NAME_BYTES = 120  # of a shot's name in a placed file's name, leaving room for temp suffixes
 
@@ -23,22 +20,6 @@ def placed_name(name: str, digest: str, suffix: str) -> str:
     is cut to NAME_BYTES (the digest keeps names apart): a file system takes 255 bytes."""
     short = name.encode("utf-8")[:NAME_BYTES].decode("utf-8", "ignore")
     return f"{short}-{digest[:12]}{suffix}"
-
-
-def link_or_copy(src: Path, dst: Path) -> None:
-    """Put `src` at `dst` atomically: a hard link when the filesystem allows, else a copy."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(f".{dst.name}.tmp{os.getpid()}")
-    tmp.unlink(missing_ok=True)
-    try:
-        try:
-            os.link(src, tmp)
-        except OSError:
-            shutil.copyfile(src, tmp)
-        os.replace(tmp, dst)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise StoreError(f"cannot write {dst}: {exc.strerror}") from None
 
 
 class Placer:

@@ -134,18 +134,7 @@ class ObjectStore:
             replaceable(dst, lambda p: self._made(p, digest, known))
         src = self.path(digest)
         trusted = self.stat.unchanged(src, digest)  # a new link changes its ctime: re-trust it
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dst.with_name(f".{dst.name}.tmp{os.getpid()}")
-        tmp.unlink(missing_ok=True)
-        try:
-            try:
-                os.link(src, tmp)
-            except OSError:
-                shutil.copyfile(src, tmp)
-            os.replace(tmp, dst)
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            raise StoreError(f"cannot write {dst}: {exc.strerror}") from None
+        link_or_copy(src, dst)
         self.stat.remember(dst, digest)
         if trusted:
             self.stat.remember(src, digest)
@@ -165,3 +154,19 @@ class ObjectStore:
         if not self.objects.is_dir():
             return set()
         return {p.name for p in self.objects.glob("*/*") if is_digest(p.name) and p.is_file()}
+
+
+def link_or_copy(src: Path, dst: Path) -> None:
+    """Put `src` at `dst` atomically: a hard link when the filesystem allows, else a copy."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(f".{dst.name}.tmp{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    try:
+        try:
+            os.link(src, tmp)
+        except OSError:
+            shutil.copyfile(src, tmp)
+        os.replace(tmp, dst)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise StoreError(f"cannot write {dst}: {exc.strerror}") from None

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from storyboard.cache.place import Placer, link_or_copy, placed_name
+from storyboard.cache.place import Placer, placed_name
+from storyboard.cache.store import link_or_copy
 from storyboard.errors import GraphvizError
 from storyboard.media import stills
 from storyboard.review.collect import Review, collect
