@@ -7,6 +7,7 @@ runs, but it never touches media; this probes each video, image and audio asset 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +20,7 @@ from storyboard.spec import SourceMap, Storyboard
 
 if TYPE_CHECKING:
     from storyboard.media import Ffmpeg
+    from storyboard.media.info import MediaKind
 
 
 def probe_assets(board: Storyboard, smap: SourceMap, root: Path, stat: StatCache,
@@ -27,6 +29,7 @@ def probe_assets(board: Storyboard, smap: SourceMap, root: Path, stat: StatCache
     `ffmpeg` is asked for only when a file is new (media/ is not even imported otherwise)."""
     facts: dict[str, AssetFacts] = {}
     problems: list[Problem] = []
+    found: list[tuple[str, str, MediaKind, Path, str]] = []
     for name, rel in board.assets.items():
         kind = media_kind_of(rel)
         path = root / rel
@@ -43,6 +46,14 @@ def probe_assets(board: Storyboard, smap: SourceMap, root: Path, stat: StatCache
             digest = stat.digest(path)
         except OSError:
             continue
+        found.append((name, rel, kind, path, digest))
+    new = [path for _, _, _, path, digest in found if digest not in stat.facts]
+    if len(new) > 1:
+        # All at once: clips alike need one ffprobe between them, the rest run a few at a
+        # time. What fails is probed again alone below, to say which file and why.
+        with contextlib.suppress(MediaError):
+            ffmpeg().probe_many(new)
+    for name, rel, kind, path, digest in found:
         cached = stat.facts.get(digest)
         if cached is None:
             try:

@@ -89,8 +89,10 @@ class Workspace:
     def ffmpeg(self) -> Ffmpeg:
         if self._ffmpeg is None:
             from storyboard.media import Ffmpeg
+            from storyboard.media.memo import ProbeMemo
 
-            self._ffmpeg = Ffmpeg()
+            # Probes kept between commands: a rebuilt cut probes no clip it probed before.
+            self._ffmpeg = Ffmpeg(memo=ProbeMemo(self.work / "probe-memo.json"))
         return self._ffmpeg
 
     def _heal(self, lock: LockFile) -> None:

@@ -7,12 +7,9 @@ partial dst), temp files are removed, and failures name the file and what to do.
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal
 
@@ -20,11 +17,9 @@ import ffmpeg
 
 from storyboard.errors import FfmpegNotFound, MediaError
 from storyboard.media import binaries
-from storyboard.media.burnin import draw_burn_in, windows
-from storyboard.media.captions import resolve_chain
 from storyboard.media.cut import build_cut, plan_cut, total_frames
 from storyboard.media.cutter import CutRenderer
-from storyboard.media.files import atomic_output, plain_path, stat_key, workdir
+from storyboard.media.files import atomic_output, plain_path, workdir
 from storyboard.media.graph import (
     FINAL_PRESET,
     PREVIEW_PRESET,
@@ -39,9 +34,9 @@ from storyboard.media.graph import (
     sample_count,
     silence,
 )
-from storyboard.media.info import MediaInfo, Probed, parse_probe, probe_argv
-from storyboard.media.mp4 import Mp4Header, derive_probe, read_header
-from storyboard.media.preview import build_preview
+from storyboard.media.info import MediaInfo, Probed
+from storyboard.media.memo import ProbeMemo
+from storyboard.media.prober import Prober
 from storyboard.media.progress import PROGRESS_ARGS, Progress, Tally, parse_out_time
 from storyboard.media.runner import Runner, run_streaming, run_subprocess
 from storyboard.media.specs import CutReport, CutSpec, PreviewSpec
@@ -50,7 +45,6 @@ StrPath = str | os.PathLike[str]
 
 _LAVFI_WORD = re.compile(r"^[A-Za-z0-9_]+$")
 _COLOUR = re.compile(r"^[#A-Za-z0-9_.@]+$")
-_MAX_PROBE_THREADS = 8
 
 
 class Ffmpeg:
@@ -65,14 +59,15 @@ class Ffmpeg:
         run: Runner | None = None,
         *,
         fonts: Sequence[Path] | None = None,
+        memo: ProbeMemo | None = None,
     ) -> None:
         self._ffmpeg = ffmpeg
         self._ffprobe = ffprobe
         self._run_argv: Runner = run or run_subprocess
         self._fonts = fonts
-        # A cut probes every clip; the engine has usually probed them already this run.
-        self._probe_cache: dict[tuple[str, int, int, int], Probed] = {}
-        self._cache_lock = threading.Lock()
+        # `memo`: probes kept between commands (the workspace's), if any.
+        self._prober = Prober(lambda argv, what: self._run(argv, what),
+                              lambda: self.ffprobe_path, memo)
 
     @property
     def ffmpeg_path(self) -> str:
@@ -92,65 +87,21 @@ class Ffmpeg:
         """What the file is (image, video, audio) and its streams; MediaError if unreadable."""
         return self._probe(Path(path)).info
 
+    def probe_many(self, paths: Sequence[StrPath]) -> list[MediaInfo]:
+        """`probe` for many files at once (cheaper than one by one: see `Prober`); the first
+        unreadable file raises MediaError."""
+        return [p.info for p in self._probe_all([Path(p) for p in paths])]
+
     def _probe(self, path: Path) -> Probed:
-        key = stat_key(path)
-        with self._cache_lock:
-            cached = self._probe_cache.get(key)
-        if cached is not None:
-            return cached
-        with workdir() as work:
-            argv = probe_argv(self.ffprobe_path, plain_path(path.resolve(), work, "probe"))
-            what = (
-                f"ffprobe cannot read {path}; check that it is a complete image, video or "
-                "audio file (re-export or re-download it)"
-            )
-            output = self._run(argv, what)
-        try:
-            data = json.loads(output)
-        except json.JSONDecodeError as exc:
-            raise MediaError(f"{what} (unreadable ffprobe output: {exc})", argv) from exc
-        probed = parse_probe(data, path, key[1])
-        with self._cache_lock:
-            self._probe_cache[key] = probed
-        return probed
+        return self._prober.probe(path)
 
     def _probe_all(self, paths: Sequence[Path]) -> list[Probed]:
-        """Probe many files at once: clips whose MP4 headers have the same shape need only one
-        ffprobe between them; the others run a few at a time."""
-        unique = list(dict.fromkeys(paths))
-        keys = {p: stat_key(p) for p in unique}
-        with self._cache_lock:
-            found = {p: self._probe_cache[k] for p, k in keys.items() if k in self._probe_cache}
-        todo = [p for p in unique if p not in found]
-        followers: dict[Path, tuple[Path, Mp4Header, Mp4Header]] = {}
-        if len(todo) > 2:
-            leaders: dict[tuple[object, ...], tuple[Path, Mp4Header]] = {}
-            for path in todo:
-                header = read_header(path)
-                if header is None:
-                    continue
-                first, first_header = leaders.setdefault(header.shape(), (path, header))
-                if first != path:
-                    followers[path] = (first, first_header, header)
-        found.update(self._probe_each([p for p in todo if p not in followers]))
-        missed: list[Path] = []
-        for path, (leader, leader_header, header) in followers.items():
-            derived = derive_probe(found[leader], leader_header, header, keys[path][1])
-            if derived is None:
-                missed.append(path)
-                continue
-            found[path] = derived
-            with self._cache_lock:
-                self._probe_cache[keys[path]] = derived
-        found.update(self._probe_each(missed))
-        return [found[p] for p in paths]
+        return self._prober.probe_all(paths)
 
-    def _probe_each(self, paths: list[Path]) -> dict[Path, Probed]:
-        if len(paths) <= 1:
-            return {p: self._probe(p) for p in paths}
-        # Each ffprobe is mostly process start-up, so a handful in flight hides the latency.
-        with ThreadPoolExecutor(max_workers=min(_MAX_PROBE_THREADS, len(paths))) as pool:
-            return dict(zip(paths, pool.map(self._probe, paths), strict=True))
+    def save_probes(self) -> None:
+        """Write what was probed to the memo, if there is one (a cut's probes are written
+        as soon as they are made)."""
+        self._prober.save()
 
     # -- frames ----------------------------------------------------------------------------
 
@@ -206,6 +157,11 @@ class Ffmpeg:
                     )
                 sources[role] = plain_path(Path(path).resolve(), work, role)
             picture = self._probe(sources["source"]).picture if "source" in sources else "v:0"
+            # Slates and burn-ins set type with Pillow (~0.1 s to import): loaded when drawn,
+            # so a cut or a probe does not pay for them.
+            from storyboard.media.captions import resolve_chain
+            from storyboard.media.preview import build_preview
+
             chain = resolve_chain(self._fonts)
             output = build_preview(spec, tmp, chain, work, sources, picture)
             self._run(
@@ -310,6 +266,9 @@ class Ffmpeg:
     def burn_in(self, spec: CutSpec, labels: Sequence[str], cut: StrPath, dst: StrPath) -> None:
         """A review copy of the rendered `cut` (made from `spec`): record timecode and each
         entry's name (`labels`, one per segment) burned in below the safe area."""
+        from storyboard.media.burnin import draw_burn_in, windows
+        from storyboard.media.captions import resolve_chain
+
         chain = resolve_chain(self._fonts)
         if chain is None:
             raise MediaError("no font to burn in with; reinstall storyboard (it ships fonts)")
