@@ -88,6 +88,10 @@ class Alias(_Frozen):
     default_resolution: str
 
 
+# id of a model list -> (the list, its length, names, ids): see `Catalogue._index`.
+_INDEXES: dict[int, tuple[list[ModelSpec], int, dict[str, ModelSpec], dict[str, ModelSpec]]] = {}
+
+
 class Catalogue(_Frozen):
     version: int
     source: str
@@ -96,10 +100,27 @@ class Catalogue(_Frozen):
     models: list[ModelSpec]
 
     def by_id(self, model_id: str) -> ModelSpec | None:
-        return next((x for x in self.models if x.id == model_id), None)
+        return self._index[1].get(model_id)
 
     def by_name(self, name: str) -> ModelSpec | None:
-        return next((x for x in self.models if name in x.short_names or name == x.id), None)
+        return self._index[0].get(name)
+
+    @property
+    def _index(self) -> tuple[dict[str, ModelSpec], dict[str, ModelSpec]]:
+        """(short name or id -> model, id -> model), the first model listed winning as the
+        scans they replace did: each node's lookup was a walk over the catalogue. Kept beside
+        the model list it indexes (not on the instance: `model_copy` would carry it over)."""
+        hit = _INDEXES.get(id(self.models))
+        if hit is not None and hit[0] is self.models and hit[1] == len(self.models):
+            return hit[2], hit[3]
+        names: dict[str, ModelSpec] = {}
+        ids: dict[str, ModelSpec] = {}
+        for x in self.models:
+            for name in (*x.short_names, x.id):
+                names.setdefault(name, x)
+            ids.setdefault(x.id, x)
+        _INDEXES[id(self.models)] = (self.models, len(self.models), names, ids)
+        return names, ids
 
     def names(self) -> list[str]:
         out = list(self.aliases)

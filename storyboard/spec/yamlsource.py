@@ -24,7 +24,7 @@ MAX_EXPANDED_CHARS = 16 * 1024 * 1024
 
 Path_ = tuple[str | int, ...]
 
-_PLAIN_TAGS = {
+PLAIN_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
     "tag:yaml.org,2002:float",
@@ -86,12 +86,27 @@ class SourceMap:
 
 def load_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
     """Parse `text`; raise `SpecError` for anything that is not plain YAML data."""
-    smap = SourceMap(file)
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise SpecError([Problem(
             f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB",
             file=file, hint="split the film into several projects", code="limit",
         )])
+    from storyboard.spec import yamlfast  # plain data, from the parser's events
+
+    smap = SourceMap(file)
+    try:
+        loader = _Loader(text)
+        try:
+            return yamlfast.read(loader, smap), smap
+        finally:
+            loader.dispose()
+    except (yamlfast.Fallback, yaml.YAMLError):
+        return careful(text, file)  # read again, finding and wording every problem
+
+
+def careful(text: str, file: str) -> tuple[Any, SourceMap]:
+    """`load_yaml` through PyYAML's nodes: anchors, aliases, tags and every problem."""
+    smap = SourceMap(file)
     try:
         loader = _Loader(text)
     except yaml.reader.ReaderError as exc:
@@ -187,7 +202,7 @@ class _Builder:
         if path not in self.smap.values:
             self.smap.values[path] = self._mark(node)
             self.smap.ends[path] = (node.end_mark.line + 1, node.end_mark.column + 1)
-        if node.tag not in _PLAIN_TAGS:
+        if node.tag not in PLAIN_TAGS:
             line, col = self._mark(node)
             self.problems.append(Problem(
                 f"YAML tag '{node.tag}' is not allowed", file=self.smap.file, line=line,
