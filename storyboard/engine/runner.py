@@ -83,6 +83,9 @@ class Engine:
     async def run(self, order: list[str]) -> Summary:
         start = self.clock()
         self.model_slots = asyncio.Semaphore(self.jobs)
+        # Results downloaded, probed and stored at once: as many as jobs run (a job's slot is
+        # handed on when it ends, before its download).
+        self.fetch_slots = asyncio.Semaphore(self.jobs)
         self.local_slots = asyncio.Semaphore(self.local_jobs)
         self.finished: dict[str, asyncio.Event] = {n: asyncio.Event() for n in order}
         self.scratch = Scratch(self.ws.tmp())
@@ -268,7 +271,10 @@ class Engine:
     async def _make(self, request: Request, claim: Claim) -> tuple[str, float, str | None]:
         """Submit (paid: exactly once, or adopt the claimed job), poll, fetch and store."""
         p, node, key = self.provider, request.node, request.key
-        async with self.model_slots:
+        slot = self.model_slots
+        await slot.acquire()
+        held = True
+        try:
             self.reporter.node_started(node.id, node.label, node.kind,
                                        "submitting" if p.paid else "rendering")
             try:
@@ -287,29 +293,38 @@ class Engine:
                     # only noticed finished jobs later and kept their slots busy meanwhile.
                     await self.sleep(p.poll_interval * (0.8 + 0.4 * random.random()))
                     status = await p.poll(job)
+                # The job has ended: the next one is submitted now, while this one's result is
+                # downloaded, probed and stored (a slot is a job running at the provider).
+                slot.release()
+                held = False
                 if status.state == "failed":
                     raise NodeFailed(str(JobFailed(status.error or "the job failed", status.hint,
                                                    status.trace_id)), job)
                 if p.paid:
                     self.reporter.job_progress(node.id, node.label, "downloading", 1.0)
-                with self.scratch.folder() as tmp:
-                    fetched = await p.fetch(job, request, tmp)
-                    digest = await asyncio.to_thread(self.ws.store.put, fetched.path, move=True)
+                async with self.fetch_slots:
+                    with self.scratch.folder() as tmp:
+                        fetched = await p.fetch(job, request, tmp)
+                        digest = await asyncio.to_thread(self.ws.store.put, fetched.path,
+                                                         move=True)
             except NodeFailed:
                 if p.paid:
                     self.ws.journal.forget(key)  # the job ended: nothing left to resume
                 raise
             except ProviderError as exc:
                 raise NodeFailed(_one_line(exc), job) from None
-            if p.paid:
-                try:
-                    entry = self.ws.journal.get(key)
-                except JournalDamaged:  # the output is stored and recorded next: nothing to
-                    entry = None        # resume, so the damaged entry has done its job
-                    self.ws.journal.forget(key)
-                if entry is not None:
-                    self.ws.journal.done(entry, digest)
-            return digest, fetched.cost, job
+        finally:
+            if held:
+                slot.release()
+        if p.paid:
+            try:
+                entry = self.ws.journal.get(key)
+            except JournalDamaged:  # the output is stored and recorded next: nothing to
+                entry = None        # resume, so the damaged entry has done its job
+                self.ws.journal.forget(key)
+            if entry is not None:
+                self.ws.journal.done(entry, digest)
+        return digest, fetched.cost, job
 
     async def _submit_claimed(self, request: Request, claim: Claim) -> str:
         """Submit exactly once, or adopt the job a gone holder left (found first if it left

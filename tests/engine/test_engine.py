@@ -5,11 +5,13 @@ is sent; the journal makes a restarted build resume a paid job instead of paying
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from engine_helpers import graph_of, no_wait, run, shot
 from standin import StandIn
 
 from storyboard.engine import Engine, NodeResult, RecordingReporter, Statuses, Workspace
+from storyboard.providers import Fetched, Request
 
 
 def by_node(results: list[NodeResult]) -> dict[str, NodeResult]:
@@ -199,3 +201,33 @@ def test_sleep_is_the_only_wait(ws: Workspace) -> None:
     engine = Engine(ws, graph_of(shot("s", "SLOW")), StandIn(), sleep=count)
     [r] = asyncio.run(engine.run(["shot:s"])).results
     assert r.status == "done" and len(waits) == 2  # two "running" polls, then done
+
+
+# -- slots ------------------------------------------------------------------------------------
+
+def test_a_slot_is_handed_on_when_its_job_ends_not_after_the_download(ws: Workspace) -> None:
+    """`--jobs 1`: the first result's download waits until the next job was submitted, which
+    only works if the job's end (not its download) gives the slot back."""
+
+    class SlowFetch(StandIn):
+        def __init__(self) -> None:
+            super().__init__(paid=True)
+            self.second = asyncio.Event()
+            self.order: list[str] = []
+
+        async def submit(self, request: Request) -> str:
+            job = await super().submit(request)
+            self.order.append(f"submit {request.node.label}")
+            if len(self.submitted) == 2:
+                self.second.set()
+            return job
+
+        async def fetch(self, job_id: str, request: Request, workdir: Path) -> Fetched:
+            await asyncio.wait_for(self.second.wait(), 5)  # a deadlock fails, not hangs
+            self.order.append(f"fetch {request.node.label}")
+            return await super().fetch(job_id, request, workdir)
+
+    provider = SlowFetch()
+    summary = run(ws, graph_of(shot("a", "a fox"), shot("b", "a hare")), provider, jobs=1)
+    assert [r.status for r in summary.results] == ["done", "done"]
+    assert sorted(provider.order[:2]) == ["submit a", "submit b"]  # both before a fetch
