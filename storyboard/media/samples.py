@@ -65,14 +65,14 @@ def _first_track(handle: BinaryIO, start: int, end: int) -> list[Packet] | None:
     stbl = _children(handle, *_children(handle, *mdia[b"minf"])[b"stbl"])
     if not scale or b"stts" not in stbl or b"stsz" not in stbl:
         return None
-    deltas = _runs(_entries(handle, *stbl[b"stts"], 2))
     handle.seek(stbl[b"stsz"][0])
     (count,) = struct.unpack(">I", _read(handle, 12)[8:12])
+    deltas = _runs(_entries(handle, *stbl[b"stts"], 2), count)
     if len(deltas) != count or not count:
         return None
     offsets = [0] * count
     if b"ctts" in stbl:
-        offsets = _runs(_entries(handle, *stbl[b"ctts"], 2, signed=True))
+        offsets = _runs(_entries(handle, *stbl[b"ctts"], 2, signed=True), count)
         if len(offsets) != count or min(offsets) < 0:
             return None  # ffmpeg shifts negative offsets in ways not modelled here
     keys: set[int] | None = None
@@ -141,11 +141,11 @@ def _entries(handle: BinaryIO, start: int, end: int, width: int, signed: bool = 
     return values
 
 
-def _runs(pairs: array[int]) -> list[int]:
-    """(count, value) pairs expanded to one value a sample."""
+def _runs(pairs: array[int], samples: int) -> list[int]:
+    """(count, value) pairs expanded to one value a sample; more than `samples` is odd."""
     out: list[int] = []
-    for index in range(0, len(pairs), 2):
-        if pairs[index] > _MAX_TABLE:
+    for index in range(0, len(pairs) - 1, 2):
+        if pairs[index] > samples - len(out):
             raise _Malformed
         out.extend([pairs[index + 1]] * pairs[index])
     return out

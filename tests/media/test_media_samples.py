@@ -93,3 +93,4 @@ def test_a_smart_cut_reads_keyframes_and_checks_its_length_without_ffprobe(
     assert mine is not None and theirs[0][0] > 0
     assert [p[0] for p in mine] == pytest.approx([p[0] for p in theirs], abs=1e-6)
     assert [p[1] for p in mine] == pytest.approx([p[1] for p in theirs], abs=1e-6)
+
