@@ -9,9 +9,10 @@ import pytest
 
 pytest_plugins = ["storyboard.testing.pytest_plugin"]
 
-# The suite runs on several workers (`-n auto` in pyproject.toml). Workers take tests in collection
-# order, so the slow ones go first: a minute-long kill test picked up last would hold the whole run
-# open.
+# The suite runs on several workers (`-n auto --dist worksteal` in pyproject.toml). Each worker
+# starts with a slice of the tests in collection order and an idle one takes half of another's
+# queue, so the slow ones go first: a minute-long kill test picked up last would hold the whole run
+# open, and one picked up first runs beside everything else.
 SLOWEST_FIRST = ("tests/acceptance/", "tests/team/", "tests/providers/", "tests/hostile/")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import random
 from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -180,21 +181,57 @@ def test_a_job_alike_is_looked_at_when_the_quickest_of_its_kind_finished() -> No
 
 
 def test_a_round_begun_just_before_the_expected_end_does_not_count_as_a_look_after_it() -> None:
-    """Listings take 0.05 s. A neighbour submitted 1.73 s after a job alike is first looked at
-    0.25 s later: that round begins at 1.98 s, before the job alike can be done, and answers
-    "in progress" after 2.0 s. The job alike is looked at again at once, not a tenth later."""
-    clock, server, poller = setup(latency=0.05)
+    """Listings take 0.3 s. A neighbour submitted 1.5 s after a job alike is first looked at
+    0.25 s later: that round begins at 1.75 s, before the job alike can be done, and answers
+    "in progress" at 2.05 s. The job alike is looked at again at once, not a tenth later."""
+    clock, server, poller = setup(latency=0.3)
 
     async def run() -> float:
         await submit_and_wait(clock, server, poller, "first", 2.0)
         start = clock.t
         neighbour = submit_and_wait(clock, server, poller, "neighbour", 50.0, kind="slow",
-                                    delay=1.73)
+                                    delay=1.5)
         alike = submit_and_wait(clock, server, poller, "alike", 2.0)
         _, seen = await asyncio.gather(neighbour, alike)
-        assert [t - start for t in server.listings if start + 1.9 < t < seen] == pytest.approx(
-            [1.98, 2.03])  # the early round, and the one at once
+        assert [t - start for t in server.listings if start + 1.5 < t < seen] == pytest.approx(
+            [1.75, 2.05])  # the early round, and the one at once
         return seen - start
 
     seen = asyncio.run(clock.run(run()))
-    assert seen == pytest.approx(2.03 + 0.05)  # looked at when the early round answered
+    assert seen == pytest.approx(2.05 + 0.3)
+
+
+def test_a_job_of_a_kind_that_took_a_minute_is_not_looked_at_in_its_first_half_minute() -> None:
+    clock, server, poller = setup()
+
+    async def in_turn() -> tuple[float, float]:
+        first = await submit_and_wait(clock, server, poller, "first", 60.0)
+        second = await submit_and_wait(clock, server, poller, "second", 61.0)
+        return first, second
+
+    first, second = asyncio.run(clock.run(in_turn()))
+    assert not [t for t in server.listings if first < t < first + 30.0]
+    assert second - first == pytest.approx(63.0)  # at 30 s, then every interval (60 s: not
+    # done yet; 63 s)
+    assert len([t for t in server.listings if t > first]) < 15
+
+
+def test_long_jobs_cost_about_one_shared_round_per_interval() -> None:
+    """40 jobs of 50 to 70 s, 8 at once, as the engine runs them: the listings stay near one
+    per interval for all of them (one GET per job every interval would be ~20 per job)."""
+    clock, server, poller = setup(latency=0.02)
+    rnd = random.Random(7)
+    queue = list(range(40))
+
+    async def worker() -> None:
+        while queue:
+            i = queue.pop(0)
+            await submit_and_wait(clock, server, poller, f"j{i}", rnd.uniform(50.0, 70.0))
+
+    async def all_jobs() -> None:
+        await asyncio.gather(*(worker() for _ in range(8)))
+
+    asyncio.run(clock.run(all_jobs()))
+    assert len(server.listings) <= 1.5 * clock.t / INTERVAL
+    assert len(server.listings) / 40 < 4
+    assert server.gets == 0

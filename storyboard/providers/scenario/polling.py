@@ -13,7 +13,9 @@ grows by GROWTH - 1 of the age, up to the configured interval (alone, a job is l
 kind (model and length) has finished in this build, the others of that kind are also looked at
 when they have run as long as the quickest of those did, and a tenth later: jobs alike take
 about as long, so a slot is handed on at once instead of up to a growing wait later, for two
-rounds more at most (for a long job one: its interval is shorter than a tenth of its run).
+rounds more at most (for a long job one: its interval is shorter than a tenth of its run). Nor
+are they looked at before half that time: for jobs of minutes, the short first waits of every
+new job would be most of the rounds.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ GROWTH = 1.5  # the wait grows by half the job's age
 # Jobs of a kind already finished here are looked at when they have run as long as the quickest
 # of them (times 1.0), and once more a little later (a job rarely runs exactly as long).
 AFTER = (1.0, 1.1)
+EARLIEST = 0.5  # ... and not before they have run half as long
 # Listings overlap by this much: Date headers are whole seconds, and an update made while the
 # previous round was being answered must not fall between two rounds.
 OVERLAP = timedelta(seconds=2)
@@ -104,6 +107,9 @@ class Poller:
         wait = min(self.interval, FIRST_WAIT + (GROWTH - 1) * (now - born))
         took = self._took.get(self._kinds.get(job_id, ""))
         if took is not None:
+            # Not before half the quickest run of its kind: looking earlier is wasted on jobs
+            # of minutes (an early failure is then seen that late, at most).
+            wait = max(wait, born + took * EARLIEST - now)
             # When a job alike would have finished, and a little after: the first of those
             # moments no round has looked since (a round that began just before it does not
             # count, however late it answered).
