@@ -36,6 +36,8 @@ _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # a lock's bytes never depend on whether PyYAML was built with libyaml.
 _FAST_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _RESOLVERS = yaml.SafeDumper.yaml_implicit_resolvers  # how PyYAML would read a plain text
+# A line git's merge starts with a conflict marker (any of splitlines' line breaks before it).
+_CONFLICT = re.compile(r"(?:\A|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029])(?:<<<<<<<|>>>>>>>) ")
 _DIFFERS = re.compile(r"\\(r|u0085|ud[89ab])", re.IGNORECASE)  # in JSON's ASCII escapes
 
 
@@ -140,7 +142,7 @@ class LockFile:
         if raw is None:
             return
         text = raw.decode("utf-8", "replace")
-        if any(line.startswith(("<<<<<<< ", ">>>>>>> ")) for line in text.splitlines()):
+        if _CONFLICT.search(text):
             raise LockError(f"{path} has git conflict markers; take one side (git checkout "
                              "--theirs -- storyboard.lock) and build, and set up the merge driver "
                              "(README: storyboard.lock in git)")

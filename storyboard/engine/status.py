@@ -41,11 +41,14 @@ class NodeStatus:
 
 def node_request_key(node: Node, provider: str, digests: Mapping[str, str]) -> str:
     """The key of any node, given the digests of its inputs and the provider's name."""
+    # Only the inputs' digests: `digests` may hold every node's so far (a plan's does), and
+    # copying it per node made a plan quadratic.
+    mine = {i: digests[i] for i in node.inputs}
     if node.kind == "cut":
-        return node_key("cut", LOCAL, None, cut_body(node), dict(digests))
+        return node_key("cut", LOCAL, None, cut_body(node), mine)
     if node.kind in ("frame", "local_loop"):
-        return node_key(node.kind, LOCAL, None, node.body, dict(digests))
-    return node_key(node.kind, provider, node.model_id, node.body, dict(digests), node.take)
+        return node_key(node.kind, LOCAL, None, node.body, mine)
+    return node_key(node.kind, provider, node.model_id, node.body, mine, node.take)
 
 
 def cut_body(node: Node) -> dict[str, Any]:

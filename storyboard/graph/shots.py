@@ -8,9 +8,8 @@ step needs them; references to shots resolve to their output ids whatever the or
 
 from __future__ import annotations
 
+import heapq
 from typing import Any
-
-import networkx as nx
 
 from storyboard.catalogue import (
     FieldIssue,
@@ -49,22 +48,34 @@ def add_shots(ctx: Context) -> None:
 def shot_order(ctx: Context) -> list[str]:
     """Shots in dependency order, so durations and sizes of sources are known when needed."""
     board = ctx.board
-    deps: nx.DiGraph = nx.DiGraph()
     names = list(board.shots)
-    deps.add_nodes_from(names)
+    after: dict[str, set[str]] = {name: set() for name in names}  # shot -> shots using it
+    needs = dict.fromkeys(names, 0)  # shot -> how many shots it uses
     for shot, steps in board.shots.items():
         for step in steps:
-            f = step.fields.model_dump(exclude_none=True)
-            named = [f.get("source"), f.get("start_frame"), f.get("end_frame")]
-            named += [k["image"] for k in f.get("keyframes") or []]
+            f = step.fields
+            named = [getattr(f, "source", None), getattr(f, "start_frame", None),
+                     getattr(f, "end_frame", None)]
+            named += [k.image for k in getattr(f, "keyframes", None) or []]
             for name in named:
                 base = str(name).partition(".")[0] if name else ""
-                if base in board.shots and base != shot:
-                    deps.add_edge(base, shot)
-    if not nx.is_directed_acyclic_graph(deps):
-        return names  # the cycle is reported once the graph is linked
+                if base in after and base != shot and shot not in after[base]:
+                    after[base].add(shot)
+                    needs[shot] += 1
+    # Kahn's algorithm, the ready shot written first going first (what networkx's
+    # lexicographical sort keyed by file order gives), without building a second graph.
     place = {name: i for i, name in enumerate(names)}  # file order breaks ties
-    return list(nx.lexicographical_topological_sort(deps, key=place.__getitem__))
+    ready = [(place[n], n) for n in names if not needs[n]]
+    heapq.heapify(ready)
+    out: list[str] = []
+    while ready:
+        _, name = heapq.heappop(ready)
+        out.append(name)
+        for user in after[name]:
+            needs[user] -= 1
+            if not needs[user]:
+                heapq.heappush(ready, (place[user], user))
+    return out if len(out) == len(names) else names  # a cycle is reported once linked
 
 
 def merged_fields(ctx: Context, step: Step) -> dict[str, Any]:
