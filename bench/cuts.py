@@ -28,7 +28,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _timing import Run, load, run, verdict
+from _timing import FLOOR, Run, floor, load, run, verdict
 from peers import peer
 
 ROOT = HERE.parent
@@ -189,6 +189,12 @@ def main() -> int:
               f"{ours.cpu / limit.cpu:.2f}) | goal <= 2x: {verdict(ratio <= 2)}")
         print(f"  the first build of the project (every clip hashed and probed, then the cut): "
               f"{first.wall:.2f} s ({first.cpu:.2f} s CPU, {first.peak_mb:.0f} MB)")
+        base = floor(repeat)
+        print(f"  the import floor (`python -c \"{FLOOR}\"`): {base.wall:.2f} s "
+              f"({base.cpu:.2f} s CPU), {base.wall / limit.wall:.2f}x the copy by itself; "
+              f"the hard cut beyond it: {ours.wall - base.wall:.2f} s "
+              f"({ours.cpu - base.cpu:.2f} s CPU, of which the copy join's ffmpeg is about "
+              f"{limit.cpu:.2f} s)")
         write_spec(f.parent, [c.stem for c in clips])
 
         def smart() -> Run:

@@ -62,8 +62,11 @@ def _first_track(handle: BinaryIO, start: int, end: int) -> list[Packet] | None:
     if _leaf(handle, *mdia[b"hdlr"])[8:12] != b"vide":
         return None  # the concat demuxer copies stream 0 only: it must be the video
     scale, _ = _timescale_and_duration(_leaf(handle, *mdia[b"mdhd"]))
-    stbl = _children(handle, *_children(handle, *mdia[b"minf"])[b"stbl"])
+    stbl_range = _children(handle, *mdia[b"minf"])[b"stbl"]
+    stbl = _children(handle, *stbl_range)
     if not scale or b"stts" not in stbl or b"stsz" not in stbl:
+        return None
+    if _other_sync_marks(handle, *stbl_range):
         return None
     handle.seek(stbl[b"stsz"][0])
     (count,) = struct.unpack(">I", _read(handle, 12)[8:12])
@@ -100,6 +103,19 @@ def _first_track(handle: BinaryIO, start: int, end: int) -> list[Packet] | None:
                         keys is None or index in keys))
         dts += deltas[index]
     return packets
+
+
+def _other_sync_marks(handle: BinaryIO, start: int, end: int) -> bool:
+    """Whether keyframes are also marked outside stss: partial sync samples (stps, open-GOP
+    MPEG-2 in QuickTime) or a 'sync' sample group (HEVC and AV1 muxers), which ffmpeg reads."""
+    for kind, child_start, child_end in _boxes(handle, start, end):
+        if kind == b"stps":
+            return True
+        if kind == b"sbgp" and child_end - child_start >= 8:
+            handle.seek(child_start + 4)
+            if _read(handle, 4) == b"sync":
+                return True
+    return False
 
 
 def _single_edit(payload: bytes) -> tuple[int, int, int] | None:
