@@ -142,7 +142,7 @@ class LockFile:
         if raw is None:
             return
         text = raw.decode("utf-8", "replace")
-        if _CONFLICT.search(text):
+        if ("<<<<<<< " in text or ">>>>>>> " in text) and _CONFLICT.search(text):
             raise LockError(f"{path} has git conflict markers; take one side (git checkout "
                              "--theirs -- storyboard.lock) and build, and set up the merge driver "
                              "(README: storyboard.lock in git)")
