@@ -5,9 +5,9 @@ The moments are event counts read from the build's own JSON lines, never sleeps:
 until the k-th finished node, then stops reading; the build soon blocks on its full output pipe
 (made small), so it is certainly still running when it is killed, somewhere past that node.
 Every line it wrote before the kill is read afterwards: a node reported done in a killed build
-must come back `cached` in every later build (a lost result would run, and be done, again); the
-one event a blocked build was writing when killed may be a node's "done" that never arrives:
-that node is recorded already, and must come back `cached` too.
+must come back `cached` in every later build (a lost result would run, and be done, again). A
+node may also come back cached without having been reported: the kill can fall between its
+record and its event.
 The stand-in provider (bench/nullprovider.py, loaded as plugins are) renders nothing, and
 SOURCE_DATE_EPOCH makes the recorded times the same in every build.
 """
@@ -136,13 +136,11 @@ def test_kill_9_at_random_moments_loses_nothing_and_the_lock_is_the_same(
             left = NODES - len(made)
         last = whole_build(root)
         again = set(finished(last, "done"))
-        assert not made & again, f"round {r}: results lost and built again: {made & again}"
         cached = set(finished(last, "cached"))
-        assert made <= cached, f"round {r}"
-        # A build blocked on its full pipe is stuck writing one event: when that is a node's
-        # "done", the node is already recorded (the record comes first) and the kill only
-        # loses its line. Such a node is kept, not lost: cached, never built again.
-        quiet = cached - made
-        assert len(quiet) <= KILLS, f"round {r}: cached but never reported done: {quiet}"
-        assert made | quiet | again == {e["node"] for e in first if e.get("event") == "done"}
+        assert not made & again, f"round {r}: results lost and built again: {made & again}"
+        assert made <= cached, f"round {r}: reported done, not cached: {made - cached}"
+        # A node can be recorded and the build killed before its event is written (records
+        # go first, so that nothing paid for is lost): it comes back cached, unreported.
+        assert not again & cached
+        assert again | cached == {e["node"] for e in first if e.get("event") == "done"}
         assert (root / "storyboard.lock").read_bytes() == expected, f"round {r}: lock differs"
