@@ -104,10 +104,7 @@ def fresh(f: Path) -> None:
 
 def storyboard_cut(f: Path, cut: str) -> Run:
     """`storyboard build CUT` as a child process, on the project as it stands."""
-    # Bytecode is written and reused, as for an installed package: with
-    # PYTHONDONTWRITEBYTECODE set, every command would compile storyboard's ~90 modules.
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPATH"] = str(ROOT)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # run() makes it use compiled bytecode
     return run([sys.executable, "-m", "storyboard", "build", cut, "-f", str(f)], env=env,
                cwd=str(f.parent))
 
@@ -171,8 +168,6 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     repeat = parser.parse_args().repeat
     print(f"measured with {load()}; medians of {repeat} interleaved runs")
-    # storyboard's bytecode written once up front, as an installed package has it.
-    run([sys.executable, "-m", "compileall", "-q", str(ROOT / "storyboard")], check=False)
     with tempfile.TemporaryDirectory(prefix="storyboard-cuts-") as tmp:
         work = Path(tmp)
         clips = make_media(work / "media")

@@ -36,6 +36,8 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _timing import child_env
+
 from storyboard.providers.scenario import ScenarioClient
 from storyboard.testing import FakeScenario
 from storyboard.testing import server as fake_server
@@ -134,7 +136,7 @@ def run_cli(root: Path, env: dict[str, str]) -> tuple[float, list[tuple[float, d
     t0 = time.monotonic()
     child = subprocess.Popen(
         [sys.executable, "-m", "storyboard", "build", "--provider", "scenario", "--jobs",
-         str(JOBS), "--json"], cwd=root, env=env, stdout=subprocess.PIPE,
+         str(JOBS), "--json"], cwd=root, env=child_env(env), stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True)
     assert child.stdout is not None and child.stderr is not None
     err: list[str] = []
