@@ -34,12 +34,13 @@ BENCHES = [
      "8`, default polling): 40 and 200 shots + a cut of them on the fake Scenario server (2 s "
      "per job)", "last download <= 1.15 x ideal at 40 shots, <= 1.1 x at 200 (stitching "
      "reported apart); requests per job printed"),
-    ("remote.py", "Remote cache: `storyboard pull` with everything local (CLI); parallel vs "
-     "sequential push (Python API, in process)",
+    ("remote.py", "Remote cache through the CLI: `storyboard pull` with everything local; "
+     "`storyboard push --jobs 8` beside `--jobs 1`, to a folder and to S3",
      "pull < 1 s for 200 objects; push faster than sequential"),
-    ("export.py", "Project.export in process (Python API, not the CLI): the example trailer in "
-     "every format vs the otio export; a first export vs a repeat",
-     "each format well under a second; a repeat places no media again"),
+    ("export.py", "`storyboard export` through the CLI: the example trailer in every format, "
+     "beside the import floor and the otio export; a first export vs a repeat",
+     "each format well under a second beyond the import floor; a repeat places no media "
+     "again"),
 ]
 
 
