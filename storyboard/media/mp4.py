@@ -8,12 +8,14 @@ ffprobe between them; these boxes give the rest their lengths. Anything odd retu
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 from storyboard.media.info import Probed
+
+T = TypeVar("T")
 
 _MAX_LEAF = 1 << 16  # sample descriptions and edit lists are small; a bigger one is odd
 _MAX_STTS_ENTRIES = 4  # more than this means variable frame timing: leave it to ffprobe
@@ -78,14 +80,20 @@ def derive_probe(
 
 def read_header(path: Path) -> Mp4Header | None:
     """The movie header of an MP4/MOV file, or None if it is not one we can read cheaply."""
+    return in_moov(path, _movie)
+
+
+def in_moov(path: Path, read: Callable[[BinaryIO, int, int], T | None]) -> T | None:
+    """`read(handle, start, end)` of the file's `moov` box; None when the file has none, or is
+    not a file this module can walk (a box that lies about its size, a short read)."""
     try:
         with open(path, "rb") as handle:
             end = handle.seek(0, 2)
             moov = next((box for box in _boxes(handle, 0, end) if box[0] == b"moov"), None)
             if moov is None:
                 return None
-            return _movie(handle, moov[1], moov[2])
-    except (OSError, _Malformed, struct.error):
+            return read(handle, moov[1], moov[2])
+    except (OSError, _Malformed, struct.error, ValueError, IndexError, KeyError):
         return None
 
 

@@ -23,6 +23,7 @@ from storyboard.media.mp4 import (
     _Malformed,
     _read,
     _timescale_and_duration,
+    in_moov,
 )
 from storyboard.media.smart import Packet
 
@@ -32,15 +33,7 @@ _MAX_TABLE = 64 << 20  # bytes: a sample table this big is odd (hours of 1-frame
 def read_packets(path: Path) -> list[Packet] | None:
     """The first track's packets in decode order, (pts, dts, keyframe), seconds as ffprobe
     shows them; None unless that track is video with timing this module models."""
-    try:
-        with open(path, "rb") as handle:
-            end = handle.seek(0, 2)
-            moov = next((box for box in _boxes(handle, 0, end) if box[0] == b"moov"), None)
-            if moov is None:
-                return None
-            return _first_track(handle, moov[1], moov[2])
-    except (OSError, _Malformed, struct.error, ValueError, IndexError, KeyError):
-        return None
+    return in_moov(path, _first_track)
 
 
 def video_frames(path: Path) -> int | None:

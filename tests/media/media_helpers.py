@@ -7,7 +7,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from storyboard.media import Ffmpeg, locate
+from storyboard.media import Ffmpeg, locate, run_subprocess
 
 
 @dataclass(frozen=True)
@@ -117,3 +117,14 @@ def display_frame(video: Path, dst: Path, frame: int = 0) -> Path:
             "-vf", f"select=eq(n\\,{frame})", "-frames:v", "1", str(dst)]
     subprocess.run(argv, capture_output=True, check=True)
     return dst
+
+
+class Recording:
+    """A runner for `Ffmpeg(run=...)` that runs each command and keeps its argv in `calls`."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def __call__(self, argv: list[str]) -> str:
+        self.calls.append(argv)
+        return run_subprocess(argv)

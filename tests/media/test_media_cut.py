@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from media_helpers import Clips, all_frames_gray, mean_abs_diff, streams
+from media_helpers import Clips, Recording, all_frames_gray, mean_abs_diff, streams
 
 from storyboard.errors import MediaError
 from storyboard.media import (
@@ -17,7 +17,6 @@ from storyboard.media import (
     CutSpec,
     Ffmpeg,
     Transition,
-    run_subprocess,
 )
 
 pytestmark = pytest.mark.e2e
@@ -194,11 +193,7 @@ def test_a_bed_shorter_than_the_cut_is_padded(media: Ffmpeg, clips: Clips, tmp_p
 def test_impossible_cuts_fail_before_running(
     clips: Clips, tmp_path: Path, segment: dict[str, Any], message: str
 ) -> None:
-    ran: list[list[str]] = []
-
-    def recording(argv: list[str]) -> str:
-        ran.append(argv)
-        return run_subprocess(argv)
+    recording = Recording()
 
     with pytest.raises(MediaError, match=message):
         render(
@@ -207,7 +202,7 @@ def test_impossible_cuts_fail_before_running(
             CutSegment(clips.wide),
             CutSegment(clips.wide2, **segment),
         )
-    assert not any(Path(argv[0]).name == "ffmpeg" for argv in ran)
+    assert not any(Path(argv[0]).name == "ffmpeg" for argv in recording.calls)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -217,11 +212,7 @@ def test_stills_are_not_clips(media: Ffmpeg, clips: Clips, tmp_path: Path) -> No
 
 
 def test_the_runner_sees_the_render(clips: Clips, tmp_path: Path) -> None:
-    seen: list[list[str]] = []
-
-    def recording(argv: list[str]) -> str:
-        seen.append(argv)
-        return run_subprocess(argv)
+    recording = Recording()
 
     render(
         Ffmpeg(run=recording),
@@ -229,7 +220,7 @@ def test_the_runner_sees_the_render(clips: Clips, tmp_path: Path) -> None:
         CutSegment(clips.wide),
         CutSegment(clips.tall, transition="crossfade", transition_duration=0.5),
     )
-    final = seen[-1]
+    final = recording.calls[-1]
     assert Path(final[0]).name.startswith("ffmpeg")
     assert {"-nostdin", "-filter_complex", "+faststart"} <= set(final)
     assert any("xfade" in arg and "acrossfade" in arg for arg in final)

@@ -9,8 +9,9 @@ import os
 from pathlib import Path
 
 import pytest
+from media_helpers import Recording
 
-from storyboard.media import CutSegment, CutSpec, Ffmpeg, run_subprocess
+from storyboard.media import CutSegment, CutSpec, Ffmpeg
 from storyboard.media.info import MediaInfo, Probed
 from storyboard.media.memo import ProbeMemo, memo_key
 
@@ -85,11 +86,7 @@ def test_a_rebuilt_cut_probes_none_of_its_clips(tmp_path: Path) -> None:
     for clip in clips:
         Ffmpeg().make_test_clip(clip, 0.5, 160, 96, pattern=clip.stem)
     memo = tmp_path / ".storyboard" / "probe-memo.json"
-    calls: list[list[str]] = []
-
-    def recording(argv: list[str]) -> str:
-        calls.append(argv)
-        return run_subprocess(argv)
+    recording = Recording()
 
     def cut(order: list[Path], name: str) -> None:
         spec = CutSpec(tuple(CutSegment(c) for c in order), 160, 96, 24, clip_audio=False)
@@ -97,7 +94,7 @@ def test_a_rebuilt_cut_probes_none_of_its_clips(tmp_path: Path) -> None:
         Ffmpeg(run=recording, memo=ProbeMemo(memo)).render_cut(spec, tmp_path / name)
 
     cut(clips, "first.mp4")
-    assert any(Path(a[0]).name.startswith("ffprobe") for a in calls)
-    calls.clear()
+    assert any(Path(a[0]).name.startswith("ffprobe") for a in recording.calls)
+    recording.calls.clear()
     cut(clips[::-1], "edited.mp4")
-    assert [Path(a[0]).name for a in calls] == ["ffmpeg"]
+    assert [Path(a[0]).name for a in recording.calls] == ["ffmpeg"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from media_helpers import Clips
+from media_helpers import Clips, Recording
 
-from storyboard.media import CutSegment, CutSpec, Ffmpeg, run_subprocess
+from storyboard.media import CutSegment, CutSpec, Ffmpeg
 from storyboard.media.mp4 import read_header
 
 pytestmark = pytest.mark.e2e
@@ -27,11 +27,7 @@ def test_clips_shaped_alike_are_probed_once(media: Ffmpeg, tmp_path: Path) -> No
     paths = [tmp_path / f"{pattern}.mp4" for pattern in ("testsrc2", "rgbtestsrc", "mandelbrot")]
     for path, seconds in zip(paths, (0.5, 0.75, 1.0), strict=True):
         media.make_test_clip(path, seconds, 160, 90, pattern=path.stem)
-    calls: list[list[str]] = []
-
-    def recording(argv: list[str]) -> str:
-        calls.append(argv)
-        return run_subprocess(argv)
+    recording = Recording()
 
     counting = Ffmpeg(run=recording)
     report = counting.render_cut(
@@ -39,8 +35,9 @@ def test_clips_shaped_alike_are_probed_once(media: Ffmpeg, tmp_path: Path) -> No
     )
     assert report.stream_copied
     assert report.duration == pytest.approx(2.25)
-    probes = [argv for argv in calls if Path(argv[0]).name.startswith("ffprobe")]
+    probes = [argv for argv in recording.calls if Path(argv[0]).name.startswith("ffprobe")]
     assert len(probes) == 1
     for path in paths:  # what the shortcut derived is what ffprobe says
         assert counting.probe(path) == Ffmpeg().probe(path)
-    assert len(calls) == 2  # one ffprobe, one ffmpeg; the probes above came from the cache
+    # one ffprobe, one ffmpeg; the probes above came from the cache
+    assert len(recording.calls) == 2

@@ -8,7 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from media_helpers import Clips, display_frame, first_and_last, gray, mean_abs_diff, streams
+from media_helpers import (
+    Clips,
+    Recording,
+    display_frame,
+    first_and_last,
+    gray,
+    mean_abs_diff,
+    streams,
+)
 
 from storyboard.errors import MediaError
 from storyboard.media import Ffmpeg, PreviewSpec, run_subprocess
@@ -166,17 +174,13 @@ def test_a_font_in_an_odd_folder(media: Ffmpeg, tmp_path: Path) -> None:
 
 
 def test_no_font_means_no_caption_not_failure(tmp_path: Path) -> None:
-    seen: list[list[str]] = []
-
-    def recording(argv: list[str]) -> str:
-        seen.append(argv)
-        return run_subprocess(argv)
+    recording = Recording()
 
     Ffmpeg(run=recording, fonts=[tmp_path / "missing.ttf"]).render_preview(
         spec(), tmp_path / "p.mp4"
     )
     assert_preview(tmp_path / "p.mp4", 1.0)
-    assert not any("drawtext" in arg for argv in seen for arg in argv)
+    assert not any("drawtext" in arg for argv in recording.calls for arg in argv)
 
 
 def test_inputs_with_percent_and_quotes_in_their_names(

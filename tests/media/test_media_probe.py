@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from media_helpers import Clips
+from media_helpers import Clips, Recording
 
 from storyboard.errors import MediaError
-from storyboard.media import Ffmpeg, run_subprocess
+from storyboard.media import Ffmpeg
 
 pytestmark = pytest.mark.e2e
 
@@ -70,16 +70,12 @@ def test_percent_in_an_image_name_is_not_a_sequence_pattern(
 
 
 def test_the_runner_receives_every_argv(clips: Clips) -> None:
-    seen: list[list[str]] = []
-
-    def recording(argv: list[str]) -> str:
-        seen.append(argv)
-        return run_subprocess(argv)
+    recording = Recording()
 
     info = Ffmpeg(run=recording).probe(clips.wide)
     assert info.kind == "video"
-    assert len(seen) == 1 and "ffprobe" in Path(seen[0][0]).name
-    assert seen[0][-1] == str(clips.wide.resolve())
+    assert len(recording.calls) == 1 and "ffprobe" in Path(recording.calls[0][0]).name
+    assert recording.calls[0][-1] == str(clips.wide.resolve())
 
 
 def test_runner_failures_become_errors_about_the_file(clips: Clips) -> None:

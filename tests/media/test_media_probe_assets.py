@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from media_helpers import Recording
 
 from storyboard.cache import StatCache
 from storyboard.errors import SpecError
-from storyboard.media import Ffmpeg, run_subprocess
+from storyboard.media import Ffmpeg
 from storyboard.probe import probe_assets
 from storyboard.spec.load import parse
 
@@ -29,11 +30,7 @@ def test_clips_alike_are_probed_once_and_remembered(tmp_path: Path) -> None:
     names = [f"{p}.mp4" for p in ("testsrc2", "rgbtestsrc", "mandelbrot", "testsrc")]
     for name in names:
         Ffmpeg().make_test_clip(media / name, 0.5, 160, 96, pattern=Path(name).stem)
-    calls: list[list[str]] = []
-
-    def recording(argv: list[str]) -> str:
-        calls.append(argv)
-        return run_subprocess(argv)
+    recording = Recording()
 
     board, smap, _ = parse(_project(tmp_path, names))
     stat = StatCache(tmp_path / "stat-cache.json")
@@ -41,7 +38,7 @@ def test_clips_alike_are_probed_once_and_remembered(tmp_path: Path) -> None:
     facts = probe_assets(board, smap, tmp_path, stat, lambda: ff)
     assert {f.kind for f in facts.values()} == {"video"}
     assert [f.duration for f in facts.values()] == pytest.approx([0.5] * 4)
-    assert len(calls) == 1, [a[-1] for a in calls]
+    assert len(recording.calls) == 1, [a[-1] for a in recording.calls]
     for name in names:  # what the shortcut said is what ffprobe says
         assert Ffmpeg().probe(media / name).duration == facts[Path(name).stem].duration
 

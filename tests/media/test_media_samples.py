@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from counter_clips import FPS, make_counter_clip
+from media_helpers import Recording
 
 from storyboard.media import CutSegment, CutSpec, Ffmpeg, locate, run_subprocess
 from storyboard.media.samples import read_packets, video_frames
@@ -72,18 +73,14 @@ def test_what_the_tables_cannot_say_is_left_to_ffprobe(tmp_path: Path) -> None:
 def test_a_smart_cut_reads_keyframes_and_checks_its_length_without_ffprobe(
         tmp_path: Path) -> None:
     clips = [make_counter_clip(tmp_path / f"c{i}.mp4", i, 48) for i in range(3)]
-    calls: list[list[str]] = []
-
-    def recording(argv: list[str]) -> str:
-        calls.append(argv)
-        return run_subprocess(argv)
+    recording = Recording()
 
     spec = CutSpec((CutSegment(clips[0]), CutSegment(clips[1], transition="crossfade",
                                                      transition_duration=0.25),
                     CutSegment(clips[2])), 160, 96, FPS)
     report = Ffmpeg(run=recording).render_cut(spec, tmp_path / "cut.mp4")
     assert report.method == "smart"
-    probes = [argv for argv in calls if Path(argv[0]).name.startswith("ffprobe")]
+    probes = [argv for argv in recording.calls if Path(argv[0]).name.startswith("ffprobe")]
     # One probe for the three clips' streams (their headers match), none for keyframes or
     # for the rendered cut: its frames are counted in its sample table.
     assert len(probes) == 1, [argv[-1] for argv in probes]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from counter_clips import FPS, make_counter_clip
-from media_helpers import streams
+from media_helpers import Recording, streams
 
 from storyboard.media import CutSegment, CutSpec, Ffmpeg, locate, run_subprocess
 from storyboard.media.cutter import SILENCE, SILENCE_PACKET
@@ -37,17 +37,13 @@ def test_a_cut_with_nothing_to_hear_copies_silence(tmp_path: Path, clip_audio: b
                                     pattern=("testsrc2", "rgbtestsrc", "mandelbrot")[i])
     else:  # clips with sound, left out
         clips = [make_counter_clip(tmp_path / f"c{i}.mp4", i, 48) for i in range(3)]
-    calls: list[list[str]] = []
-
-    def recording(argv: list[str]) -> str:
-        calls.append(argv)
-        return run_subprocess(argv)
+    recording = Recording()
 
     spec = CutSpec(tuple(CutSegment(c) for c in clips), 160, 96, FPS, clip_audio=clip_audio)
     dst = tmp_path / "cut.mp4"
     report = Ffmpeg(run=recording).render_cut(spec, dst)
     assert report.method == "smart" and report.copied_frames == 3 * 48
-    renders = [argv for argv in calls if Path(argv[0]).name.startswith("ffmpeg")]
+    renders = [argv for argv in recording.calls if Path(argv[0]).name.startswith("ffmpeg")]
     assert len(renders) == 1 and "aac" not in renders[0] and str(SILENCE) in renders[0]
     found = streams(dst)
     assert found.frames == 3 * 48 and found.video_duration == pytest.approx(6.0, abs=1e-3)
@@ -63,14 +59,10 @@ def test_a_cut_with_nothing_to_hear_copies_silence(tmp_path: Path, clip_audio: b
 
 def test_a_cut_with_sound_still_encodes_it(tmp_path: Path) -> None:
     clips = [make_counter_clip(tmp_path / f"c{i}.mp4", i, 48) for i in range(2)]
-    calls: list[list[str]] = []
-
-    def recording(argv: list[str]) -> str:
-        calls.append(argv)
-        return run_subprocess(argv)
+    recording = Recording()
 
     # A transition keeps it off the all-copy path; the clips' beeps must be heard.
     spec = CutSpec((CutSegment(clips[0]), CutSegment(clips[1], transition="crossfade",
                                                      transition_duration=0.25)), 160, 96, FPS)
     Ffmpeg(run=recording).render_cut(spec, tmp_path / "cut.mp4")
-    assert not any(str(SILENCE) in argv for argv in calls)
+    assert not any(str(SILENCE) in argv for argv in recording.calls)
