@@ -46,5 +46,7 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     process, so a second worker per core fills that wait. The fast lane (`-m "not e2e"`) is
     short tests that keep a core busy, where each extra worker only adds its own collection.
     """
-    cores = os.cpu_count() or 1
+    # The cores this process may run on (a container's CPU set), not every core of the host.
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
     return cores if config.option.markexpr else min(2 * cores, 8)
