@@ -14,7 +14,7 @@ def time_command(argv: list[str], repeat: int = 5) -> float:
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        subprocess.run(argv, check=True, capture_output=True)
+        subprocess.run(argv, check=True, capture_output=True, env=child_env(None))
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
 
