@@ -84,16 +84,16 @@ class StatCache:
     def _trusted(hit: list[Any], st: os.stat_result) -> bool:
         return hit[:4] == StatCache._sig(st) and not racy(st, hit[4])
 
-    def _look(self, path: Path) -> tuple[str, os.stat_result]:
+    def _look(self, path: Path | str) -> tuple[str, os.stat_result]:
         """The entry key (the path with every link followed) and the file's stat. A folder is
         resolved once per command, not once per file: `resolve` stats every component of the
         path, 5,000 objects times eight. A file that is itself a link is resolved in full."""
         st = os.lstat(path)
         if stat.S_ISLNK(st.st_mode):
-            return str(path.resolve()), path.stat()
+            return str(Path(path).resolve()), os.stat(path)
         parent, name = os.path.split(path)
         if name in ("", ".", ".."):
-            return str(path.resolve()), st
+            return str(Path(path).resolve()), st
         if not os.path.isabs(parent):  # as seen from the working folder of this moment
             parent = os.path.join(os.getcwd(), parent)
         real = self._dirs.get(parent)
@@ -124,8 +124,9 @@ class StatCache:
         self.entries[key] = [*self._sig(st), recorded, digest]
         self.dirty = True
 
-    def unchanged(self, path: Path, digest: str) -> bool:
-        """True when `path` still has the stat signature it had when it hashed to `digest`."""
+    def unchanged(self, path: Path | str, digest: str) -> bool:
+        """True when `path` still has the stat signature it had when it hashed to `digest`
+        (a string path costs no `Path`: the store asks this for every output a plan finds)."""
         try:
             key, st = self._look(path)
         except (OSError, RuntimeError):

@@ -45,11 +45,13 @@ class ObjectStore:
         """True when a good copy of `digest` is stored; a corrupt copy is removed."""
         if not is_digest(digest):
             return False
+        # The common answer first, from one lstat and the stat cache: an object hashed before
+        # and untouched since (no Path is built, no second stat made: 5,000 per plan).
+        if self.stat.unchanged(f"{self.objects}/{digest[:2]}/{digest}", digest):
+            return True
         p = self.path(digest)
         if not p.is_file():
             return False
-        if self.stat.unchanged(p, digest):
-            return True
         try:
             if self.stat.digest(p) == digest:
                 return True

@@ -42,11 +42,21 @@ def _fmt(values: list[Any], form: str = "") -> str:
     return ", ".join(shown)
 
 
+# (id of a catalogue, model id) -> (that catalogue, the name): a walk over the aliases was
+# made for every node of a plan; the catalogue is kept so a new one at the same id misses.
+_NAMES: dict[tuple[int, str], tuple[Catalogue, str]] = {}
+
+
 def display_name(spec: ModelSpec, cat: Catalogue | None = None) -> str:
     """The name users write: `ray-flash-2` stands for both of its resolution variants."""
     cat = cat or load_catalogue()
+    hit = _NAMES.get((id(cat), spec.id))
+    if hit is not None and hit[0] is cat:
+        return hit[1]
     aliases = [a for a, al in cat.aliases.items() if spec.id in al.by_resolution.values()]
-    return aliases[0] if aliases else spec.short
+    name = aliases[0] if aliases else spec.short
+    _NAMES[(id(cat), spec.id)] = (cat, name)
+    return name
 
 
 def resolve_model(
@@ -209,23 +219,21 @@ def _check_rules(spec: ModelSpec, body: dict[str, Any]) -> list[FieldIssue]:
     issues = []
     for r in spec.rules:
         broken = False
-        field = ""
+        api: str | None = r.param  # the parameter the issue is about, named only when broken
         if r.rule == "requires" and r.param and r.needs:
             broken = _is_set(body, r.param) and not _is_set(body, r.needs)
-            field = spec.api_to_field(r.param)
         elif r.rule == "requires_value" and r.param and r.needs and r.values is not None:
             value = body.get(r.needs, spec.parameters[r.needs].default)
             broken = _is_set(body, r.param) and value not in r.values
-            field = spec.api_to_field(r.param)
         elif r.rule == "forbids_with" and r.param and r.others is not None:
             broken = body.get(r.param) == r.value and any(_is_set(body, o) for o in r.others)
-            field = spec.api_to_field(r.param)
         elif r.rule == "exclusive" and r.params:
             present = [x for x in r.params if _is_set(body, x)]
             broken = len(present) > 1
-            field = spec.api_to_field(present[-1]) if broken else ""
-        if broken:
-            issues.append(FieldIssue(field, f"{r.message} for {display_name(spec)}", r.hint))
+            api = present[-1] if broken else None
+        if broken and api is not None:
+            issues.append(FieldIssue(spec.api_to_field(api),
+                                     f"{r.message} for {display_name(spec)}", r.hint))
     return issues
 
 

@@ -88,14 +88,15 @@ class Statuses:
         ready = all(i in digests for i in node.inputs)
         key = node_request_key(node, self.provider, digests) if ready else None
         rec = self._find(key) if key is not None else None
-        state: State = "cached" if rec is not None else ("to run" if ready else "blocked")
+        if rec is not None:  # cached: no reasons (why_stale's first answer), nothing copied
+            return NodeStatus(node_id, "cached", (), key, rec)
         reasons = why_stale(
-            key=key, cached=rec is not None, previous=self.ws.lock.nodes.get(node_id),
+            key=key, cached=False, previous=self.ws.lock.nodes.get(node_id),
             provider=self.recorded_provider(node), fields=dict(node.fields), take=node.take,
             inputs={i: digests.get(i) for i in node.inputs},
             labels={i: self.graph.nodes[i].label for i in node.inputs},
         )
-        return NodeStatus(node_id, state, tuple(reasons), key, rec)
+        return NodeStatus(node_id, "to run" if ready else "blocked", tuple(reasons), key, None)
 
     def _find(self, key: str) -> Record | None:
         rec = self._found.get(key)

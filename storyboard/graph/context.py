@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from storyboard.errors import Problem
 from storyboard.graph.dag import Graph
 from storyboard.graph.nodes import MediaKind
 from storyboard.spec import SourceMap, Storyboard
 from storyboard.spec.yamlsource import Path_
+
+if TYPE_CHECKING:
+    from storyboard.catalogue import FieldIssue, ModelSpec
 
 IMAGE_EXT = {".png", ".jpg", ".jpeg", ".webp"}
 VIDEO_EXT = {".mp4", ".mov", ".m4v", ".webm", ".mkv"}
@@ -78,6 +81,12 @@ class Context:
     # names whose definitions were refused whole (spec/salvage.py): already reported, so a
     # reference to one is not an "unknown name" too
     broken: frozenset[str] = frozenset()
+    # what every step of a kind shares (shots.py): the defaults' and profile's fields, the
+    # style; and each (kind, model, resolution) the catalogue resolved
+    kinds: dict[str, tuple[dict[str, Any], dict[str, Any], str | None]] = field(
+        default_factory=dict)
+    models: dict[tuple[str, Any, Any], tuple[ModelSpec | None, FieldIssue | None]] = field(
+        default_factory=dict)
 
     def problem(self, path: Path_, message: str, *, where: str = "", field: str = "",
                 hint: str = "", key: bool = False, code: str = "invalid") -> None:

@@ -53,10 +53,11 @@ def shot_order(ctx: Context) -> list[str]:
     needs = dict.fromkeys(names, 0)  # shot -> how many shots it uses
     for shot, steps in board.shots.items():
         for step in steps:
-            f = step.fields
-            named = [getattr(f, "source", None), getattr(f, "start_frame", None),
-                     getattr(f, "end_frame", None)]
-            named += [k.image for k in getattr(f, "keyframes", None) or []]
+            # the fields' values as pydantic keeps them: a kind without one of these fields
+            # gives None at once (getattr raised and caught an AttributeError per miss)
+            f = step.fields.__dict__
+            named = [f.get("source"), f.get("start_frame"), f.get("end_frame")]
+            named += [k.image for k in f.get("keyframes") or []]
             for name in named:
                 base = str(name).partition(".")[0] if name else ""
                 if base in after and base != shot and shot not in after[base]:
@@ -80,22 +81,34 @@ def shot_order(ctx: Context) -> list[str]:
 
 def merged_fields(ctx: Context, step: Step) -> dict[str, Any]:
     """Defaults under the step's own fields under the profile's, and the style on the prompt."""
-    board, kind = ctx.board, step.kind
-    merged: dict[str, Any] = {}
-    defaults = getattr(board.defaults, kind)
-    if defaults is not None:
-        merged.update(defaults.model_dump(exclude_none=True))
-    merged.update(step.fields.model_dump(exclude_none=True))
-    style = board.defaults.style
-    if ctx.profile is not None:
-        prof = board.profiles[ctx.profile]
-        over = getattr(prof, kind)
-        if over is not None:
-            merged.update(over.model_dump(exclude_none=True))
-        style = prof.style or style
+    kind = step.kind
+    under, over, style = _kind_fields(ctx, kind)
+    merged: dict[str, Any] = dict(under)
+    merged.update(getattr(step, kind).model_dump(exclude_none=True))
+    merged.update(over)
     if style and merged.get("prompt"):
         merged["prompt"] = f"{merged['prompt']}, {style}"
     return merged
+
+
+def _kind_fields(ctx: Context, kind: str) -> tuple[dict[str, Any], dict[str, Any], str | None]:
+    """The defaults' fields for `kind`, the profile's, and the style: the same for every step
+    of a kind, so dumped once per graph, not once per step (read only: each step copies)."""
+    found = ctx.kinds.get(kind)
+    if found is None:
+        board = ctx.board
+        defaults = getattr(board.defaults, kind)
+        under = defaults.model_dump(exclude_none=True) if defaults is not None else {}
+        over: dict[str, Any] = {}
+        style = board.defaults.style
+        if ctx.profile is not None:
+            prof = board.profiles[ctx.profile]
+            theirs = getattr(prof, kind)
+            if theirs is not None:
+                over = theirs.model_dump(exclude_none=True)
+            style = prof.style or style
+        found = ctx.kinds[kind] = (under, over, style)
+    return found
 
 
 def _add_step(ctx: Context, shot: str, i: int, count: int, step: Step, base: Path_,
@@ -132,7 +145,10 @@ def _add_step(ctx: Context, shot: str, i: int, count: int, step: Step, base: Pat
     if kind == "loop" and not fields.get("prompt"):
         return _add_local_loop(ctx, node_id, label, shot, fields, source_id, base, where, loc)
 
-    spec, issue = resolve_model(kind, fields.get("model"), fields.get("resolution"))
+    choice = (kind, fields.get("model"), fields.get("resolution"))
+    if (chosen := ctx.models.get(choice)) is None:  # the same few choices for every step
+        chosen = ctx.models[choice] = resolve_model(*choice)
+    spec, issue = chosen
     if issue is not None or spec is None:
         assert issue is not None
         ctx.problem(fpath(issue.field), issue.message,

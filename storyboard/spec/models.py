@@ -181,8 +181,9 @@ class Step(_Frozen):
 
     @property
     def kind(self) -> NodeKind:
+        values = self.__dict__  # the fields, read without getattr: asked per step, many times
         for k in NODE_KINDS:
-            if getattr(self, k) is not None:
+            if values[k] is not None:
                 return k  # type: ignore[return-value]
         raise AssertionError("validated Step without a kind")
 
