@@ -4,7 +4,9 @@ Like ninja's log, it lets `storyboard build` answer "nothing to do" without load
 graph: when the storyboard file's bytes, the lock, every asset, every output object and every
 render still have the signatures they had at the end of the last successful build with the same
 options, nothing can have changed. Any difference falls back to the full build.
-Stdlib only (with the stdlib-only `storyboard.hashing`), so checking it costs no heavy imports.
+Checking it imports the standard library's lightest modules only: the storyboard file is hashed
+(with `storyboard.hashing`) only when it was written too close to the stamp for its signature to
+prove its bytes (git's "racy" case), which a no-op of an edited-long-ago project never is.
 """
 
 from __future__ import annotations
@@ -12,21 +14,37 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from dataclasses import dataclass
+import time
 from pathlib import Path
-from typing import Any
 
-from storyboard.hashing import hash_file
-from storyboard.paths import write_atomic
+TYPE_CHECKING = False  # typing itself is a module a no-op need not import
+if TYPE_CHECKING:
+    from typing import Any
 
 STAMP_NAME = "noop-stamp.json"
 STAMP_SCHEMA = 1
+# Command lines already parsed in this folder, so a repeated `storyboard build` skips importing
+# and running click (a third of a no-op's own time): click's parse depends on the arguments
+# alone (no option reads the environment), so remembering it changes nothing it decides.
+LINES_NAME = "noop-lines.json"
+MAX_LINES = 8
+MAX_LINES_BYTES = 64 * 1024  # a planted file is refused unread; eight lines are ~2 KB
+# A storyboard file whose timestamps are this much older than the stamp cannot have been
+# rewritten since without changing them (two seconds covers file systems that keep whole
+# seconds); a younger one is hashed.
+SETTLED_NS = 2_000_000_000
+# What `build` parsed: the file as given, profile, provider, targets.
+Parsed = tuple[str, str | None, str | None, list[str]]
 
 
-@dataclass(frozen=True)
 class Stamp:
-    counts: dict[str, int]
-    renders: list[str]
+    """What the stamp tells a no-op build to print."""
+
+    __slots__ = ("counts", "renders")
+
+    def __init__(self, counts: dict[str, int], renders: list[str]) -> None:
+        self.counts = counts
+        self.renders = renders
 
 
 def _sig(path: Path | str) -> list[int] | None:
@@ -39,6 +57,8 @@ def _sig(path: Path | str) -> list[int] | None:
 
 
 def _text_digest(path: Path) -> str | None:
+    from storyboard.hashing import hash_file  # only when the signature cannot answer
+
     try:
         return hash_file(path)
     except OSError:
@@ -62,12 +82,83 @@ def clear(work: Path) -> None:
 def write(work: Path, key: dict[str, Any], file: Path, watched: list[Path],
           counts: dict[str, int], renders: list[str]) -> None:
     """Record the signatures after a fully successful build (best effort: only a speed-up)."""
+    from storyboard.paths import write_atomic
+
+    recorded = time.time_ns()  # before the stats: an earlier time only makes more doubt
     doc = {
-        "schema": STAMP_SCHEMA, "key": key, "text": _text_digest(file),
+        "schema": STAMP_SCHEMA, "key": key, "recorded": recorded,
+        "text": _text_digest(file), "text_sig": _sig(file),
         "watched": {str(p): _sig(p) for p in watched}, "counts": counts, "renders": renders,
     }
     with contextlib.suppress(OSError):  # only a speed-up: the next build hashes instead
         write_atomic(_path(work), json.dumps(doc, sort_keys=True).encode("utf-8"))
+
+
+def _same_text(doc: dict[str, Any], file: Path) -> bool:
+    """True when the storyboard file still has the bytes the stamp saw: by its signature when
+    its timestamps are settled well before the stamp was written, else by hashing it."""
+    sig, recorded = _sig(file), doc.get("recorded")
+    if (sig is not None and sig == doc.get("text_sig") and isinstance(recorded, int)
+            and max(sig[1], sig[3]) < recorded - SETTLED_NS):
+        return True
+    return doc.get("text") is not None and doc.get("text") == _text_digest(file)
+
+
+def _line(cwd: str, argv: list[str], version: str) -> dict[str, Any]:
+    return {"cwd": cwd, "argv": argv, "version": version}
+
+
+def _lines(path: Path) -> list[dict[str, Any]]:
+    """The remembered lines, or none when the file is absent, too big, not ours or damaged
+    (it is only a speed-up: whatever is wrong with it, click parses instead)."""
+    try:
+        if os.lstat(path).st_size > MAX_LINES_BYTES:
+            return []
+        with open(path, "rb", opener=_no_follow) as f:
+            doc = json.loads(f.read(MAX_LINES_BYTES))
+    except (OSError, ValueError):
+        return []
+    lines = doc.get("lines") if isinstance(doc, dict) else None
+    return [x for x in lines if isinstance(x, dict)][:MAX_LINES] if isinstance(lines, list) else []
+
+
+def _no_follow(path: str, flags: int) -> int:
+    return os.open(path, flags | os.O_NOFOLLOW)
+
+
+def _parsed(x: dict[str, Any]) -> Parsed | None:
+    """The entry's parse when every field has the type click gives it, else None."""
+    got = x.get("parsed")
+    if not (isinstance(got, list) and len(got) == 4):
+        return None
+    file, profile, provider, targets = got
+    if (isinstance(file, str) and all(v is None or isinstance(v, str) for v in (profile, provider))
+            and isinstance(targets, list) and all(isinstance(t, str) for t in targets)):
+        return file, profile, provider, targets
+    return None
+
+
+def recall(argv: list[str], version: str) -> Parsed | None:
+    """What `build` parsed from exactly these arguments in this folder before, else None."""
+    want = _line(os.getcwd(), argv, version)
+    for x in _lines(Path(".storyboard") / LINES_NAME):
+        if all(x.get(k) == v for k, v in want.items()):
+            return _parsed(x)
+    return None
+
+
+def learn(root: Path, argv: list[str], version: str, parsed: Parsed) -> None:
+    """Remember a parse that led to a valid stamp, in the project run from this folder."""
+    with contextlib.suppress(OSError):  # only a speed-up, like the stamp itself
+        if not os.path.samefile(root, "."):
+            return  # `recall` looks in this folder's .storyboard only
+        from storyboard.paths import write_atomic
+
+        path = root / ".storyboard" / LINES_NAME
+        line = _line(os.getcwd(), argv, version)
+        kept = [x for x in _lines(path) if any(x.get(k) != v for k, v in line.items())]
+        doc = {"lines": [{**line, "parsed": list(parsed)}, *kept][:MAX_LINES]}
+        write_atomic(path, json.dumps(doc).encode("utf-8"))
 
 
 def check(work: Path, key: dict[str, Any], file: Path) -> Stamp | None:
@@ -78,7 +169,7 @@ def check(work: Path, key: dict[str, Any], file: Path) -> Stamp | None:
         return None
     if not isinstance(doc, dict) or doc.get("schema") != STAMP_SCHEMA or doc.get("key") != key:
         return None
-    if doc.get("text") != _text_digest(file):
+    if not _same_text(doc, file):
         return None
     for path, sig in (doc.get("watched") or {}).items():
         if sig is None or _sig(path) != sig:

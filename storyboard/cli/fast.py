@@ -15,10 +15,8 @@ from pathlib import Path
 from storyboard import __version__, stamp
 
 
-def _parse_build(argv: list[str]) -> tuple[Path, str | None, str | None, list[str]] | None:
+def _parse_build(argv: list[str]) -> stamp.Parsed | None:
     """(file, profile, provider, targets) for a build the stamp can answer, else None."""
-    if not argv or argv[0] != "build":
-        return None
     import click
     from click.core import ParameterSource
 
@@ -30,23 +28,29 @@ def _parse_build(argv: list[str]) -> tuple[Path, str | None, str | None, list[st
     # No --help here: asking for help (or any parse error) is the full command line's job.
     command = click.command("build", add_help_option=False)(build_options(nothing))
     try:
-        ctx = command.make_context("build", list(argv[1:]))
+        ctx = command.make_context("build", list(argv))
     except click.exceptions.ClickException:
         return None
     for name in ctx.params:
         if name not in STAMP_SAFE and ctx.get_parameter_source(name) is not ParameterSource.DEFAULT:
             return None  # --json, --push, --max-cost, --remote...: the full path
-    file = Path(ctx.params["file"])
-    if file.is_dir():
-        file = file / "storyboard.yaml"
-    return file, ctx.params["profile"], ctx.params["provider"], list(ctx.params["targets"])
+    return (str(ctx.params["file"]), ctx.params["profile"], ctx.params["provider"],
+            list(ctx.params["targets"]))
 
 
 def _fast(argv: list[str]) -> bool:
-    parsed = _parse_build(argv)
+    if not argv or argv[0] != "build":
+        return False
+    args = argv[1:]
+    parsed = stamp.recall(args, __version__)
+    recalled = parsed is not None
+    parsed = parsed or _parse_build(args)
     if parsed is None:
         return False
-    file, profile, provider, targets = parsed
+    file = Path(parsed[0])
+    if file.is_dir():
+        file = file / "storyboard.yaml"
+    profile, provider, targets = parsed[1:]
     if not file.is_file():
         return False
     root = file.parent if str(file.parent) else Path(".")
@@ -54,6 +58,8 @@ def _fast(argv: list[str]) -> bool:
     found = stamp.check(root / ".storyboard", key, file)
     if found is None:
         return False
+    if not recalled:
+        stamp.learn(root, args, __version__, parsed)
     n = found.counts.get("cached", 0)
     sys.stderr.write(f"0 built, {n} cached, 0 failed, 0 skipped in 0.0s; spent 0 CU "
                      "(nothing changed since the last build)\n")
