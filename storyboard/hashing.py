@@ -55,6 +55,11 @@ def copy_hashed_upto(src: BinaryIO, dst: BinaryIO, limit: int) -> str | None:
     return h.hexdigest()
 
 
+def hash_bytes(data: bytes) -> str:
+    """The hex SHA-256 of bytes already in memory (a file read whole)."""
+    return hashlib.sha256(data).hexdigest()
+
+
 def hash_text(text: str) -> str:
     """The hex SHA-256 of a string's UTF-8 bytes (keys, seeds)."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

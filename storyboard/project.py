@@ -79,9 +79,11 @@ class Project:
              remote: str | None = None) -> Project:
         """Read, check and graph a storyboard; raise SpecError listing every problem."""
         path = Path(file) / "storyboard.yaml" if Path(file).is_dir() else Path(file)
-        parsed = read_all(path)  # every problem at once: the models', then the graph's
-        board = parsed.usable()
         root = path.parent if str(path.parent) else Path(".")
+        # every problem at once: the models', then the graph's (an unchanged file's YAML is
+        # read from the memo in .storyboard/, kept there once the folder exists)
+        parsed = read_all(path, root / ".storyboard")
+        board = parsed.usable()
         ws = Workspace.open(root, root / LOCK_NAME, ffmpeg, warn)
         facts = probe_assets(board, parsed.smap, root, ws.stat, lambda: ws.ffmpeg)
         graph = graph_of(parsed, root, profile=profile, facts=facts)

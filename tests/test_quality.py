@@ -141,7 +141,7 @@ LAYERS: dict[str, set[str]] = {
     "paths": {"errors"},
     "hashing": {"paths"},
     "settings": {"errors", "paths"},
-    "spec": {"errors", "paths"},
+    "spec": {"errors", "paths", "hashing"},
     "catalogue": BASE | {"spec"},
     "graph": BASE | {"spec", "catalogue"},
     "cache": BASE,

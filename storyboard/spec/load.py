@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from pydantic import BaseModel
 from storyboard.errors import Problem, SpecError, UnsafePath, clip
 from storyboard.paths import inside, read_bounded
 from storyboard.spec import models as m
+from storyboard.spec.memo import MEMO_NAME, Memo
 from storyboard.spec.salvage import Parsed, validate_in_rounds
 from storyboard.spec.yamlsource import MAX_FILE_BYTES, Path_, SourceMap, load_yaml
 
@@ -258,10 +260,10 @@ def parse(text: str, file: str = "storyboard.yaml") -> tuple[m.Storyboard, Sourc
     return parsed.board, parsed.smap, parsed.raw
 
 
-def parse_all(text: str, file: str = "storyboard.yaml") -> Parsed:
+def parse_all(text: str, file: str = "storyboard.yaml", memo: Memo | None = None) -> Parsed:
     """Text -> `Parsed`: the board that remains once every refused value is taken out, and
     the problems found on the way (the graph checks the rest: `graph.build_graph`)."""
-    raw, smap = load_yaml(text, file)
+    raw, smap = load_yaml(text, file, memo)
     if not isinstance(raw, dict):
         raise SpecError([Problem(
             "the file must be a mapping with version, name and shots", file=file, line=1,
@@ -275,13 +277,28 @@ def read(path: Path) -> tuple[m.Storyboard, SourceMap, Any]:
     return parse(_text(path), str(path))
 
 
-def read_all(path: Path) -> Parsed:
-    """Read a storyboard file and validate it in rounds (`parse_all`)."""
-    return parse_all(_text(path), str(path))
+def read_all(path: Path, memo_in: Path | None = None) -> Parsed:
+    """Read a storyboard file and validate it in rounds (`parse_all`). `memo_in` is the
+    folder of the parsed-file memo (`.storyboard/`, spec/memo.py): used only when it is a
+    folder already there, never through a link."""
+    data = _bytes(path)
+    text = _decode(data, path)
+    memo = None
+    if memo_in is not None and memo_in.is_dir() and not memo_in.is_symlink():
+        try:
+            memo = Memo.of(memo_in / MEMO_NAME, data, os.stat(path))
+        except OSError:
+            memo = None
+    return parse_all(text, str(path), memo)
 
 
 def _text(path: Path) -> str:
     """The file's text, or a SpecError saying why it cannot be read."""
+    return _decode(_bytes(path), path)
+
+
+def _bytes(path: Path) -> bytes:
+    """The file's bytes, or a SpecError saying why it cannot be read."""
     # A cloned project's file may be a FIFO, a link to /dev/zero or to a secret elsewhere:
     # read a regular file only, at most the size limit, and never one a link takes outside
     # the project's folder (its lines would be echoed back as unknown keys).
@@ -303,6 +320,10 @@ def _text(path: Path) -> str:
     except OSError as exc:
         raise SpecError([Problem(f"cannot read the file: {exc.strerror}",
                                  file=str(path), code="file-unreadable")]) from None
+    return data
+
+
+def _decode(data: bytes, path: Path) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -8,11 +8,14 @@ refused by counting expanded nodes instead of expanding them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from storyboard.errors import Problem, SpecError, clip
+
+if TYPE_CHECKING:
+    from storyboard.spec.memo import Memo
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_EXPANDED_NODES = 200_000
@@ -84,24 +87,31 @@ class SourceMap:
         )
 
 
-def load_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
-    """Parse `text`; raise `SpecError` for anything that is not plain YAML data."""
+def load_yaml(text: str, file: str, memo: Memo | None = None) -> tuple[Any, SourceMap]:
+    """Parse `text`; raise `SpecError` for anything that is not plain YAML data. With a
+    `memo` (spec/memo.py), an unchanged file's data and source map are read from it."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise SpecError([Problem(
             f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB",
             file=file, hint="split the film into several projects", code="limit",
         )])
+    from storyboard.spec import memo as memos
     from storyboard.spec import yamlfast  # plain data, from the parser's events
 
+    if memo is not None and (found := memos.recall(memo, file)) is not None:
+        return found
     smap = SourceMap(file)
     try:
         loader = _Loader(text)
         try:
-            return yamlfast.read(loader, smap), smap
+            data = yamlfast.read(loader, smap)
         finally:
             loader.dispose()
     except (yamlfast.Fallback, yaml.YAMLError):
         return careful(text, file)  # read again, finding and wording every problem
+    if memo is not None:
+        memos.remember(memo, data, smap)
+    return data, smap
 
 
 def careful(text: str, file: str) -> tuple[Any, SourceMap]:
