@@ -27,6 +27,19 @@ from storyboard.paths import (
     replaceable,
 )
 
+# A file up to this size is hashed in well under a millisecond: the engine stores it on its
+# event loop; a larger one goes to a worker thread, as hashing it would hold up every node.
+SMALL_BYTES = 256 * 1024
+
+
+def small(path: Path) -> bool:
+    """True when `path` is a file of at most SMALL_BYTES (False when it cannot be read: the
+    put that follows, in a thread, reports why)."""
+    try:
+        return path.stat().st_size <= SMALL_BYTES
+    except OSError:
+        return False
+
 
 class ObjectStore:
     def __init__(self, root: Path, stat: StatCache,
@@ -36,6 +49,10 @@ class ObjectStore:
         self.tmp = root / "tmp"
         self.stat = stat
         self.warn = warn
+        # Shard folders checked by `own_folder` in this command: checking resolves every
+        # component of the path (5,000 objects: 80,000 stats); nothing of ours removes one
+        # while a command runs, and a move into one that went anyway is retried after a check.
+        self._shards: set[Path] = set()
 
     def path(self, digest: str) -> Path:
         """Where the object `digest` lives (UnsafePath for anything that is not a digest)."""
@@ -64,6 +81,17 @@ class ObjectStore:
         except (OSError, RuntimeError, UnsafePath) as exc:
             self.warn(f"cannot remove the corrupt cache object {digest[:12]}: {exc}")
         return False
+
+    def known(self, digest: str) -> bool | None:
+        """`has`, answered from a stat or two: True when stored with its signature unchanged,
+        False when absent, None when only hashing the file can tell (call `has`, off the
+        event loop: it may read a large file)."""
+        if not is_digest(digest):
+            return False
+        p = self.path(digest)
+        if not p.is_file():
+            return False
+        return True if self.stat.unchanged(p, digest) else None
 
     def put(self, src: Path, *, move: bool = False, durable: bool = True) -> str:
         """Store a file; return its digest. `move` consumes `src`: a file of ours on the same
@@ -101,14 +129,30 @@ class ObjectStore:
             raise self._write_error(exc) from None
         dst = self.path(digest)
         try:
-            own_folder(dst.parent, self.objects)
-            os.replace(src, dst)
+            self._into_shard(src, dst)
         except OSError as exc:
             if exc.errno == errno.EXDEV:
                 return None
             raise self._write_error(exc) from None
         self.stat.remember(dst, digest)
         return digest
+
+    def _into_shard(self, src: Path, dst: Path) -> None:
+        """Rename `src` to `dst`, in a shard folder of our own (a linked shard folder would
+        lead elsewhere)."""
+        shard = dst.parent
+        if shard not in self._shards:
+            own_folder(shard, self.objects)
+            self._shards.add(shard)
+        try:
+            os.replace(src, dst)
+        except FileNotFoundError:
+            if not src.exists():
+                raise
+            self._shards.discard(shard)  # the folder went since it was checked: again
+            own_folder(shard, self.objects)
+            self._shards.add(shard)
+            os.replace(src, dst)
 
     def _write_error(self, exc: OSError) -> StoreError:
         return StoreError(f"cannot write to the cache at {self.root}: {exc.strerror} "
@@ -118,8 +162,7 @@ class ObjectStore:
         """Move a file known to hash to `digest` (a verified download) into the store."""
         dst = self.path(digest)
         try:
-            own_folder(dst.parent, self.objects)  # a linked shard folder would lead elsewhere
-            os.replace(tmp, dst)
+            self._into_shard(tmp, dst)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             raise self._write_error(exc) from None

@@ -19,8 +19,10 @@ import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import UTC, datetime
+from pathlib import Path
 
 from storyboard.cache import Record
+from storyboard.cache.store import small
 from storyboard.engine.coordinator import Alone, Claim, Coordinator
 from storyboard.engine.events import NodeResult, Reporter, Summary
 from storyboard.engine.local import materialize, run_local
@@ -153,8 +155,15 @@ class Engine:
         if self._stop:
             return NodeResult(node.id, node.label, node.kind, "skipped",
                               error="stopped after a failure (--fail-fast)")
+        # Every ready node gets this far before any runs on, as when statuses came from a
+        # thread: what --fail-fast finds already started does not hang on the next line.
+        await asyncio.sleep(0)
         digests = {i: self.digests[i] for i in node.inputs}
-        status = await asyncio.to_thread(self.statuses.of, node.id, digests)
+        # On the loop when a stat or two answers (a hop to a thread and back costs more, in
+        # GIL hand-offs, than the answer); in a thread when a file must be hashed.
+        status = self.statuses.quick(node.id, digests)
+        if status is None:
+            status = await asyncio.to_thread(self.statuses.of, node.id, digests)
         key, rec = status.key, status.record
         assert key is not None  # every input is built, so the key is known
         if rec is not None:
@@ -305,8 +314,7 @@ class Engine:
                 async with self.fetch_slots:
                     with self.scratch.folder() as tmp:
                         fetched = await p.fetch(job, request, tmp)
-                        digest = await asyncio.to_thread(self.ws.store.put, fetched.path,
-                                                         move=True)
+                        digest = await self._store(fetched.path)
             except NodeFailed:
                 if p.paid:
                     self.ws.journal.forget(key)  # the job ended: nothing left to resume
@@ -325,6 +333,17 @@ class Engine:
             if entry is not None:
                 self.ws.journal.done(entry, digest)
         return digest, fetched.cost, job
+
+    async def _store(self, path: Path) -> str:
+        """Move a fetched result into the store. A paid result is written durably (fsync:
+        a crash of the machine must not cost credits again) in a thread. An unpaid one is
+        free to make again, so no fsync (a crash can only leave an object the store finds
+        corrupt, which the next build makes again); when small, it is hashed and renamed
+        on the loop, cheaper than the hop to a thread."""
+        paid = self.provider.paid
+        if not paid and small(path):
+            return self.ws.store.put(path, move=True, durable=False)
+        return await asyncio.to_thread(self.ws.store.put, path, move=True, durable=paid)
 
     async def _submit_claimed(self, request: Request, claim: Claim) -> str:
         """Submit exactly once, or adopt the job a gone holder left (found first if it left

@@ -83,11 +83,32 @@ class Statuses:
 
     def of(self, node_id: str, digests: Mapping[str, str]) -> NodeStatus:
         """The status of `node_id` given the digests known so far (inputs not in `digests`
-        still have to run). Reads the disk; the engine calls it from a worker thread."""
+        still have to run). May hash a file or ask the remote: the engine calls it from a
+        worker thread when `quick` cannot answer."""
+        status = self._status(node_id, digests, quick=False)
+        assert status is not None
+        return status
+
+    def quick(self, node_id: str, digests: Mapping[str, str]) -> NodeStatus | None:
+        """`of`, when memory and a stat or two answer it (what a fresh build meets at every
+        node): cheap enough for the event loop, where a hop to a thread and back costs more
+        than the answer. None when a file must be hashed or the remote asked: call `of`."""
+        return self._status(node_id, digests, quick=True)
+
+    def _status(self, node_id: str, digests: Mapping[str, str], quick: bool
+                ) -> NodeStatus | None:
         node = self.graph.nodes[node_id]
         ready = all(i in digests for i in node.inputs)
         key = node_request_key(node, self.provider, digests) if ready else None
-        rec = self._find(key) if key is not None else None
+        rec = None
+        if key is not None and quick and key not in self._found:
+            answered, rec = self.ws.lookup_quick(key)
+            if not answered:
+                return None
+            if rec is not None:
+                self._found[key] = rec
+        elif key is not None:
+            rec = self._find(key)
         if rec is not None:  # cached: no reasons (why_stale's first answer), nothing copied
             return NodeStatus(node_id, "cached", (), key, rec)
         reasons = why_stale(

@@ -129,6 +129,19 @@ class Workspace:
                 return rec
         return None
 
+    def lookup_quick(self, key: str) -> tuple[bool, Record | None]:
+        """`lookup` when memory and a stat or two can answer it, as on the event loop: (True,
+        the record or None). (False, None) when the answer needs a file hashed or the remote
+        asked: call `lookup` in a worker thread."""
+        found = [r for r in (self.lock.find(key), self.index.get(key)) if r is not None]
+        for rec in found:  # in `lookup`'s order: the lock's, then the index's
+            known = self.store.known(rec.output)
+            if known is None:
+                return False, None
+            if known:
+                return True, rec
+        return not found or self.remote is None, None
+
     @contextmanager
     def build_lock(self, wait: bool, command: str) -> Iterator[None]:
         """Hold this project's build lock (one build, or a gc, at a time): a gc never deletes
