@@ -3,7 +3,9 @@ renders nothing), so every figure is storyboard's own cost. Each figure is one
 `python -m storyboard ...` child process, timed and measured by the kernel (os.wait4), next
 to the import floor and to DVC's no-op `dvc repro` on an equivalent pipeline, in the same run.
 
-- full build: wall, CPU (user + system) per node, peak memory: the orchestration overhead
+- full build: wall, CPU (user + system) per node, peak memory: the orchestration overhead;
+  beside it, what creating the stand-in's job files costs a plain child (for information: the
+  goal is judged on the build's whole CPU). Each build runs in a fresh project folder.
 - no-op build: `storyboard build` again with nothing changed (the stamp answers)
 - validate, plan (after the build: every node's key looked up): beyond the import floor
 
@@ -15,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -43,20 +44,43 @@ def sb(*args: str) -> list[str]:
     return [sys.executable, "-m", "storyboard", *args]
 
 
+# The stand-in's own work, alone: a plain child that creates and writes N files of the same
+# size as its job files, one by one, as `NullProvider.fetch` does. It prints the CPU (user +
+# system) the loop took, from os.times(), without the interpreter's start.
+CREATE_FILES = """
+import os, sys
+from pathlib import Path
+folder, n = Path(sys.argv[1]), int(sys.argv[2])
+folder.mkdir()
+t = os.times()
+for i in range(n):
+    (folder / f"job-{i:016x}.bin").write_bytes(b"k" * 64)
+u = os.times()
+print(u.user - t.user + u.system - t.system)
+"""
+
+
 def measure(n: int, work: Path) -> dict[str, Run]:
-    root = work / f"p{n}"
-    f = make_project(root, n)
-    e, cwd = env(), str(root)
+    e = env()
     out: dict[str, Run] = {}
     reps = 3 if n <= 1000 else 1
-    out["validate"] = best_runs(sb("validate", "-f", str(f)), reps, cwd=cwd, env=e)
+    # Each build in a project folder of its own, the folders deleted when the run ends, not
+    # between builds: this machine's ext4 has no journal, and without one the kernel skips,
+    # at every file it creates, each inode deleted in the last 5 minutes (ext4's
+    # recently_deleted()). Deleting the previous build's ~10,000 files right before a build
+    # charged it seconds of system time that belong to the benchmark's `rm`, not to the build.
+    roots = [work / f"p{n}-{i}" for i in range(reps)]
+    f = make_project(roots[0], n)
+    out["validate"] = best_runs(sb("validate", "-f", str(f)), reps, cwd=str(roots[0]), env=e)
+    out["files"] = run([sys.executable, "-c", CREATE_FILES, str(work / f"files{n}"), str(n)])
     builds = []
-    for _ in range(reps):
-        shutil.rmtree(root / ".storyboard", ignore_errors=True)
-        (root / "storyboard.lock").unlink(missing_ok=True)
+    for root in roots:
+        f = make_project(root, n)
         builds.append(run(sb("build", "-f", str(f), "--provider", "nullprovider:make"),
-                          cwd=cwd, env=e))
-    out["build"] = sorted(builds, key=lambda r: r.wall)[len(builds) // 2]
+                          cwd=str(root), env=e))
+    median = sorted(range(reps), key=lambda i: builds[i].wall)[reps // 2]
+    out["build"], root = builds[median], roots[median]
+    f, cwd = root / "storyboard.yaml", str(root)
     out["noop"] = best_runs(sb("build", "-f", str(f), "--provider", "nullprovider:make"), 5,
                             cwd=cwd, env=e)
     out["plan"] = best_runs(sb("plan", "-f", str(f), "--provider", "nullprovider:make"), reps,
@@ -90,6 +114,10 @@ def _beyond(r: Run, base: Run) -> str:
             f"({r.cpu - base.cpu:+.2f})")
 
 
+def _files_cpu(r: Run) -> float:
+    return float(r.out.strip().splitlines()[-1])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="200,1000,5000")
@@ -111,20 +139,23 @@ def main() -> int:
                         ("missing (python bench/peers.py)" if n in dvc_sizes else "not run"))
             rows[n]["dvc"] = dvc_text  # type: ignore[assignment]
             print(f"{n} shots measured", file=sys.stderr)
-    head = ("| shots | full build: wall | CPU | CPU per node | peak memory | no-op build | "
+    head = ("| shots | full build: wall | CPU | CPU per node | of which the stand-in's files "
+            "(plain child) | CPU per node beyond them | peak memory | no-op build | "
             "DVC no-op `dvc repro` | validate (beyond floor) | plan (beyond floor) |")
     print(head)
-    print("|---" * 9 + "|")
+    print("|---" * 11 + "|")
     for n, r in rows.items():
-        b = r["build"]
+        b, files = r["build"], _files_cpu(r["files"])
         print(f"| {n:,} | {b.wall:.2f} s | {b.cpu:.2f} s | {b.cpu / n * 1000:.2f} ms | "
+              f"{files:.2f} s | {(b.cpu - files) / n * 1000:.2f} ms | "
               f"{b.peak_mb:.0f} MB | {r['noop'].wall:.3f} s | {r['dvc']} | "
               f"{_beyond(r['validate'], base)} | {_beyond(r['plan'], base)} |")
     big = max(rows)
     r = rows[big]
     per_node = r["build"].cpu / big * 1000
     print()
-    print(f"goal: full-build CPU <= {GOAL_CPU_MS:g} ms per node at {big:,}: {per_node:.2f} ms "
+    print(f"goal: full-build CPU <= {GOAL_CPU_MS:g} ms per node at {big:,}, judged on the whole "
+          f"command's CPU (the stand-in's file writing included): {per_node:.2f} ms "
           f"-> {verdict(per_node <= GOAL_CPU_MS)}")
     for name in ("validate", "plan"):
         beyond, cpu = r[name].wall - base.wall, r[name].cpu - base.cpu
@@ -137,6 +168,9 @@ def main() -> int:
     if len(growth) > 1:
         print(f"CPU per node from {min(rows):,} to {big:,} shots: x{growth[-1] / growth[0]:.2f} "
               "(1.0 is linear)")
+    print("(the stand-in's files: the CPU a plain child takes to create and write as many "
+          "64-byte files one by one, as the stand-in's fetch does, measured in the same run; "
+          "beyond them is the build's CPU minus that, for information only)")
     print("(CPU is user + system of the command and its children, from the kernel: on a busy "
           "machine wall time waits for the cores, CPU time does not)")
     print("(median of 3 runs below 5,000 (no-op: 5), one run at "
