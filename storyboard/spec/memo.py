@@ -29,6 +29,7 @@ from typing import Any
 from storyboard.errors import UnsafePath
 from storyboard.hashing import hash_bytes
 from storyboard.paths import read_bounded, write_atomic
+from storyboard.spec.yamlfast import Trail
 from storyboard.spec.yamlsource import MAX_DEPTH, MAX_EXPANDED_NODES, Path_, SourceMap
 
 MEMO_NAME = "spec-memo.json"
@@ -104,59 +105,19 @@ class _Recalled(SourceMap):
 _LAZY = ("ends", "keys", "key_ends", "texts")
 
 
-def remember(memo: Memo, data: Any, smap: SourceMap) -> None:
-    """Write the memo (atomically) when the source map rebuilt from it is exactly `smap`,
-    entry for entry and in the same order; else, or when it cannot be written, skip it."""
+def remember(memo: Memo, data: Any, smap: SourceMap, trail: Trail) -> None:
+    """Write the memo (atomically) from what the fast reader left on its `trail`; skipped
+    when the trail does not account for every table entry, or the memo cannot be written."""
+    if not trail.plain or len(trail.marks) != 4 * (len(smap.values) + len(smap.keys)):
+        return
     try:
-        marks, texts = _marks(data, smap)
-        listed = marks.tolist()
-        values = _values(data, listed, len(texts))
-        if (not _same(_rebuild(smap.file, data, listed, texts), smap)
-                or list(values.items()) != list(smap.values.items())):
-            return
+        marks = array("i", trail.marks)
         text = json.dumps({"format": FORMAT, "key": memo.key, "data": data,
                            "marks": base64.b64encode(marks.tobytes()).decode("ascii"),
-                           "texts": texts}, separators=(",", ":"))
+                           "texts": trail.texts}, separators=(",", ":"))
         write_atomic(memo.path, text.encode("ascii"))
-    except (OSError, LookupError, TypeError, ValueError, UnsafePath, RecursionError,
-            OverflowError, StopIteration):
+    except (OSError, TypeError, ValueError, UnsafePath, RecursionError, OverflowError):
         pass
-
-
-_TABLES = ("values", "ends", "keys", "key_ends", "texts")
-
-
-def _same(a: SourceMap, b: SourceMap) -> bool:
-    return all(list(getattr(a, t).items()) == list(getattr(b, t).items()) for t in _TABLES)
-
-
-def _marks(data: Any, smap: SourceMap) -> tuple[array[int], list[str]]:
-    """The marks of every value and key, in the order the fast reader meets them (`_rebuild`
-    walks the same way), and the text of each scalar that is not a string (a string's text is
-    itself: `yamlfast.scalar`)."""
-    marks: array[int] = array("i")
-    texts: list[str] = []
-    seen: set[Path_] = set()
-
-    def value(v: Any, path: Path_) -> None:
-        if path not in seen:
-            seen.add(path)
-            marks.extend((*smap.values[path], *smap.ends[path]))
-        if type(v) is dict:
-            key_path = (*path, "__key__")
-            for k, x in v.items():
-                value(k, key_path)
-                at = (*path, k)
-                marks.extend((*smap.keys[at], *smap.key_ends[at]))
-                value(x, at)
-        elif type(v) is list:
-            for i, x in enumerate(v):
-                value(x, (*path, i))
-        elif type(v) is not str:
-            texts.append(smap.texts[path])
-
-    value(data, ())
-    return marks, texts
 
 
 def _values(data: Any, marks: list[int], texts: int) -> dict[Path_, tuple[int, int]]:
@@ -206,7 +167,7 @@ def _values(data: Any, marks: list[int], texts: int) -> dict[Path_, tuple[int, i
 
 def _rebuild(file: str, data: Any, marks: list[int], texts: list[str]) -> SourceMap:
     """The source map of `data` from its marks and texts: the fast reader's tables, filled in
-    its order (`_marks`). ValueError or StopIteration when they do not fit the data exactly.
+    its order (`yamlfast.Trail`). ValueError or StopIteration when they do not fit the data.
     Scalars are handled in their parent's loop: a call per value cost a third of the time."""
     if len(marks) > 8 * MAX_EXPANDED_NODES:  # four per value, four per key
         raise ValueError("too many marks")

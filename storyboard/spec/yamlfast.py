@@ -35,10 +35,22 @@ class Fallback(Exception):
     """Read this document the careful way."""
 
 
-def read(loader: Any, smap: SourceMap) -> Any:
-    """The document's data, filling `smap`; Fallback for anything but plain data."""
+class Trail:
+    """What a memo needs to rebuild the source map (spec/memo.py): each mark in the order the
+    reader sets it (start and end of every value the first time its path is met, of every
+    key), and the text of every scalar that is not a string (a string's text is itself)."""
+
+    def __init__(self) -> None:
+        self.marks: list[int] = []
+        self.texts: list[str] = []
+        self.plain = True  # False: a string whose text differs from it (not one to remember)
+
+
+def read(loader: Any, smap: SourceMap, trail: Trail | None = None) -> Any:
+    """The document's data, filling `smap` (and `trail`); Fallback for anything but plain
+    data."""
     try:
-        return _Reader(loader, smap).document()
+        return _Reader(loader, smap, trail or Trail()).document()
     except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
         raise Fallback from exc
 
@@ -48,10 +60,12 @@ _MappingEnd, _SequenceEnd = yaml.MappingEndEvent, yaml.SequenceEndEvent
 
 
 class _Reader:
-    def __init__(self, loader: Any, smap: SourceMap) -> None:
+    def __init__(self, loader: Any, smap: SourceMap, trail: Trail) -> None:
         self.loader = loader
         self.next: Callable[[], Any] = loader.get_event
         self.smap = smap
+        self.trail = trail
+        self.marks = trail.marks
         self.count = 0
         self.chars = 0
         resolvers = loader.yaml_implicit_resolvers
@@ -85,8 +99,10 @@ class _Reader:
         first = path not in smap.values
         if first:
             start, end = event.start_mark, event.end_mark
-            smap.values[path] = (start.line + 1, start.column + 1)
-            smap.ends[path] = (end.line + 1, end.column + 1)
+            at = smap.values[path] = (start.line + 1, start.column + 1)
+            until = smap.ends[path] = (end.line + 1, end.column + 1)
+            slot = len(self.marks)
+            self.marks.extend((*at, *until))
         if kind is _Scalar:
             return self.scalar(event, path)
         out: Any
@@ -95,7 +111,8 @@ class _Reader:
         else:
             out, last = self.sequence(path)
         if first:  # a collection ends at its end event (its place in `ends` is kept)
-            smap.ends[path] = (last.end_mark.line + 1, last.end_mark.column + 1)
+            until = smap.ends[path] = (last.end_mark.line + 1, last.end_mark.column + 1)
+            self.marks[slot + 2:slot + 4] = until
         return out
 
     def scalar(self, event: Any, path: Path_) -> Any:
@@ -112,7 +129,12 @@ class _Reader:
         if tag not in PLAIN_TAGS:
             raise Fallback
         node = yaml.ScalarNode(tag, text, event.start_mark, event.end_mark, event.style)
-        return self.loader.yaml_constructors[tag](self.loader, node)
+        value = self.loader.yaml_constructors[tag](self.loader, node)
+        if type(value) is not str:
+            self.trail.texts.append(text)
+        elif value != text:
+            self.trail.plain = False
+        return value
 
     def resolve(self, text: str) -> str | None:
         """BaseResolver.resolve for a plain scalar, without its per-call setup (None: text)."""
@@ -146,8 +168,9 @@ class _Reader:
                 raise Fallback
             start, end = event.start_mark, event.end_mark
             at = (*path, key)
-            keys[at] = (start.line + 1, start.column + 1)
-            key_ends[at] = (end.line + 1, end.column + 1)
+            mark = keys[at] = (start.line + 1, start.column + 1)
+            until = key_ends[at] = (end.line + 1, end.column + 1)
+            self.marks.extend((*mark, *until))
             out[key] = self.value(self.next(), at)
             event = self.next()
         return out, event

@@ -102,16 +102,17 @@ def load_yaml(text: str, file: str, memo: Memo | None = None) -> tuple[Any, Sour
             memo, file, lambda: load_yaml(text, file)[1])) is not None:
         return found
     smap = SourceMap(file)
+    trail = yamlfast.Trail()
     try:
         loader = _Loader(text)
         try:
-            data = yamlfast.read(loader, smap)
+            data = yamlfast.read(loader, smap, trail)
         finally:
             loader.dispose()
     except (yamlfast.Fallback, yaml.YAMLError):
         return careful(text, file)  # read again, finding and wording every problem
     if memo is not None:
-        memos.remember(memo, data, smap)
+        memos.remember(memo, data, smap, trail)
     return data, smap
 
 

@@ -8,18 +8,22 @@ import errno
 import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from storyboard.cli.main import cli
 from storyboard.spec import memo as memos
 from storyboard.spec import read_all, yamlfast
 from storyboard.spec.memo import MEMO_NAME, Memo, recall, remember
-from storyboard.spec.yamlsource import load_yaml
-from tests.spec.test_yamlfast import FILES, ROOT, SNIPPETS, fast, outcome
+from storyboard.spec.yamlsource import SourceMap, _Loader, load_yaml
+from tests.spec.test_yamlfast import FILES, ROOT, SNIPPETS, documents, fast, outcome
 
 FILM = """version: 1
 name: memo
@@ -215,13 +219,43 @@ def test_what_the_memo_gives_back_is_what_the_parser_gives(tmp_path: Path, text:
     assert outcome(lambda: load_yaml(text, "f.yaml", memo)) == want
 
 
-def test_a_source_map_the_fast_reader_would_not_build_is_not_remembered(tmp_path: Path) -> None:
-    data, smap = load_yaml("a: 1\nb: [x]\n", "f.yaml")
-    smap.texts[("a",)] = "2"  # the text no longer the one beside the value
-    smap.values.pop(("b", 0))
+def test_a_trail_that_does_not_account_for_the_source_map_is_not_remembered(
+        tmp_path: Path) -> None:
+    smap = SourceMap("f.yaml")
+    trail = yamlfast.Trail()
+    loader = _Loader("a: 1\nb: [x]\n")
+    try:
+        data = yamlfast.read(loader, smap, trail)
+    finally:
+        loader.dispose()
     memo = Memo(tmp_path / MEMO_NAME, "k")
-    remember(memo, data, smap)
+    trail.marks.pop()  # a mark short
+    remember(memo, data, smap, trail)
     assert not memo.path.exists()
+    trail.marks.append(1)
+    trail.plain = False  # a string whose text is not itself
+    remember(memo, data, smap, trail)
+    assert not memo.path.exists()
+    trail.plain = True
+    remember(memo, data, smap, trail)
+    assert memo.path.exists()
+
+
+@pytest.mark.e2e  # hypothesis: seconds
+@settings(max_examples=200, deadline=None)
+@given(data=documents, flow=st.sampled_from([False, True, None]))
+def test_generated_documents_come_back_from_the_memo_as_parsed(data: Any, flow: bool | None
+                                                               ) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        text = yaml.safe_dump(data, default_flow_style=flow, allow_unicode=True)
+        path = Path(tmp) / "f.yaml"
+        path.write_text(text, "utf-8")
+        memo = Memo.of(Path(tmp) / MEMO_NAME, path.read_bytes(), os.stat(path))
+        want = outcome(lambda: load_yaml(text, "f.yaml"))
+        assert outcome(lambda: load_yaml(text, "f.yaml", memo)) == want
+        if memo.path.exists():
+            assert recall(memo, "f.yaml", lambda: load_yaml(text, "f.yaml")[1]) is not None
+        assert outcome(lambda: load_yaml(text, "f.yaml", memo)) == want
 
 
 def test_tables_only_problems_read_are_rebuilt_when_read_and_parsed_if_they_cannot_be(
