@@ -126,6 +126,7 @@ class LockFile:
         self.history: dict[str, list[Record]] = {}
         self.damage: list[str] = []  # "storyboard.lock:12: node 'x': ..." for each dropped part
         self._blocks: dict[tuple[str, str], tuple[Any, str]] = {}  # render memo: value, text
+        self._unseeded: tuple[dict[str, Any], lockmemo.Spans, str] | None = None  # `_seed`'s
         self._keys: dict[str, Record] = {}  # key -> record: `find` costs the same at any size
         self._text = ""
         self._dirty = False  # changed since read: only then does `save` render and write
@@ -148,8 +149,8 @@ class LockFile:
                              "(README: storyboard.lock in git)")
         hit = lockmemo.read(self.memo, text) if self.memo is not None else None
         if hit is not None:
-            self._seed(hit[0], hit[1], text)
-            self._load(hit[0], text)
+            self._unseeded = (hit[0], hit[1], text)  # seeded when first rendered: a command
+            self._load(hit[0], text)  # that only reads the lock never renders it
             self._read_whole = not self.damage
             return
         try:
@@ -282,6 +283,9 @@ class LockFile:
 
     def _render(self) -> tuple[str, dict[str, Any], lockmemo.Spans]:
         """The text, the data it holds (what reading it gives) and where each block lies."""
+        if self._unseeded is not None:
+            self._seed(*self._unseeded)
+            self._unseeded = None
         parts = [f"schema: {LOCK_SCHEMA}\n"]
         parts.append("\nnodes:\n" if self.nodes else "\nnodes: {}\n")
         size = len(parts[0]) + len(parts[1])

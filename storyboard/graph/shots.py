@@ -185,7 +185,7 @@ def _add_step(ctx: Context, shot: str, i: int, count: int, step: Step, base: Pat
                           int(fields.get("take", 1))),
         inputs=tuple(dict.fromkeys(refs_in(body))),
         roles={role: target for role, api in spec.fields.items()
-               if (target := ref_of(body.get(api))) is not None},
+               if api in body and (target := ref_of(body[api])) is not None},
         duration=duration, width=width, height=height,
         line=loc[0] if loc else None, column=loc[1] if loc else None,
     )

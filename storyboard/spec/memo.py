@@ -10,7 +10,9 @@ all the same: read bounded, never through a link, every value's type checked; an
 a miss, and the file is parsed as if there were no memo. Only what the fast reader built is
 remembered (plain data, no aliases: `yamlfast`), so what comes back is exactly what the parser
 gives; one file, overwritten on each miss. Writing is best effort: a read-only folder or a
-full disk costs only speed.
+full disk costs only speed. The source map's marks are stored in the order the reader meets
+them and rebuilt by walking the data the same way; only `values` is rebuilt at once (with the
+check that every mark fits), the tables only problems read when first read.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import base64
 import json
 import os
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,8 +50,10 @@ class Memo:
         return cls(path, f"{hash_bytes(data)}/{ident}")
 
 
-def recall(memo: Memo, file: str) -> tuple[Any, SourceMap] | None:
-    """The data and source map remembered for exactly this file, else None."""
+def recall(memo: Memo, file: str, parse: Callable[[], SourceMap]
+           ) -> tuple[Any, SourceMap] | None:
+    """The data and source map remembered for exactly this file, else None. `parse` gives
+    the file's source map the parser's way: used should the lazy tables not rebuild."""
     try:  # bounded, a regular file, no link followed
         found = json.loads(read_bounded(memo.path, MAX_MEMO_BYTES, follow=False))
     except (OSError, ValueError, UnsafePath, RecursionError):
@@ -57,13 +62,46 @@ def recall(memo: Memo, file: str) -> tuple[Any, SourceMap] | None:
             or found.get("key") != memo.key or "data" not in found):
         return None
     try:
+        data = found["data"]
         marks = array("i", base64.b64decode(found["marks"], validate=True)).tolist()
         texts = found["texts"]
         if not isinstance(texts, list) or not all(type(t) is str for t in texts):
             return None
-        return found["data"], _rebuild(file, found["data"], marks, texts)
+        values = _values(data, marks, len(texts))
     except (LookupError, TypeError, ValueError, RecursionError):
         return None
+
+    def rest() -> SourceMap:
+        try:
+            return _rebuild(file, data, marks, texts)
+        except (LookupError, TypeError, ValueError, RecursionError, StopIteration):
+            return parse()  # the data changed since (it is the caller's to keep)
+
+    return data, _Recalled(file, values, rest)
+
+
+class _Recalled(SourceMap):
+    """A source map read from the memo: `values` at once (the graph reads it for every step),
+    the other tables when first read (only problems read them): a third of the rebuild."""
+
+    def __init__(self, file: str, values: dict[Path_, tuple[int, int]],
+                 rest: Callable[[], SourceMap]) -> None:  # no dataclass __init__: lazy tables
+        self.file = file
+        self.values = values
+        self._rest = rest
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in _LAZY:
+            raise AttributeError(name)
+        full = self._rest()
+        for table in _LAZY:
+            setattr(self, table, getattr(full, table))
+        if full.values != self.values:  # parsed again: every table from the parser
+            self.values = full.values
+        return getattr(self, name)
+
+
+_LAZY = ("ends", "keys", "key_ends", "texts")
 
 
 def remember(memo: Memo, data: Any, smap: SourceMap) -> None:
@@ -71,14 +109,17 @@ def remember(memo: Memo, data: Any, smap: SourceMap) -> None:
     entry for entry and in the same order; else, or when it cannot be written, skip it."""
     try:
         marks, texts = _marks(data, smap)
-        if not _same(_rebuild(smap.file, data, marks.tolist(), texts), smap):
+        listed = marks.tolist()
+        values = _values(data, listed, len(texts))
+        if (not _same(_rebuild(smap.file, data, listed, texts), smap)
+                or list(values.items()) != list(smap.values.items())):
             return
         text = json.dumps({"format": FORMAT, "key": memo.key, "data": data,
                            "marks": base64.b64encode(marks.tobytes()).decode("ascii"),
                            "texts": texts}, separators=(",", ":"))
         write_atomic(memo.path, text.encode("ascii"))
     except (OSError, LookupError, TypeError, ValueError, UnsafePath, RecursionError,
-            OverflowError):
+            OverflowError, StopIteration):
         pass
 
 
@@ -118,45 +159,102 @@ def _marks(data: Any, smap: SourceMap) -> tuple[array[int], list[str]]:
     return marks, texts
 
 
+def _values(data: Any, marks: list[int], texts: int) -> dict[Path_, tuple[int, int]]:
+    """The `values` table alone, walking as `_rebuild` does and checking that the marks and
+    the `texts` texts fit the data exactly (ValueError or IndexError when they do not)."""
+    if len(marks) > 8 * MAX_EXPANDED_NODES:  # four per value, four per key
+        raise ValueError("too many marks")
+    values: dict[Path_, tuple[int, int]] = {(): (marks[0], marks[1])}
+    pos = 4
+    told = 0
+
+    def collection(v: Any, path: Path_) -> None:
+        nonlocal pos, told
+        if len(path) > MAX_DEPTH:
+            raise ValueError("too deep")
+        if type(v) is dict:
+            key_path: Path_ | None = (*path, "__key__")
+            items: Any = v.items()
+        else:
+            key_path = None
+            items = enumerate(v)
+        for k, x in items:
+            if key_path is not None:
+                if key_path not in values:
+                    values[key_path] = (marks[pos], marks[pos + 1])
+                    pos += 4
+                pos += 4  # the key's own marks
+            at = (*path, k)
+            if at not in values:
+                values[at] = (marks[pos], marks[pos + 1])
+                pos += 4
+            kind = type(x)
+            if kind is dict or kind is list:
+                collection(x, at)
+            elif kind is not str:
+                told += 1
+
+    kind = type(data)
+    if kind is dict or kind is list:
+        collection(data, ())
+    elif kind is not str:
+        told += 1
+    if pos != len(marks) or told != texts:
+        raise ValueError("the marks do not fit the data")
+    return values
+
+
 def _rebuild(file: str, data: Any, marks: list[int], texts: list[str]) -> SourceMap:
     """The source map of `data` from its marks and texts: the fast reader's tables, filled in
-    its order. ValueError when the marks or texts do not fit the data exactly."""
+    its order (`_marks`). ValueError or StopIteration when they do not fit the data exactly.
+    Scalars are handled in their parent's loop: a call per value cost a third of the time."""
+    if len(marks) > 8 * MAX_EXPANDED_NODES:  # four per value, four per key
+        raise ValueError("too many marks")
     smap = SourceMap(file)
     values, ends, keys, key_ends, stexts = (smap.values, smap.ends, smap.keys, smap.key_ends,
                                             smap.texts)
-    pos = 0
-    told = 0
+    take = iter(marks).__next__
+    told = iter(texts).__next__
 
-    def value(v: Any, path: Path_) -> None:
-        nonlocal pos, told
-        if path not in values:
-            if len(values) >= MAX_EXPANDED_NODES or len(path) > MAX_DEPTH:
-                raise ValueError("too big")
-            line, col, end_line, end_col = marks[pos:pos + 4]
-            pos += 4
-            values[path] = (line, col)
-            ends[path] = (end_line, end_col)
-        kind = type(v)
-        if kind is dict:
+    def collection(v: Any, path: Path_) -> None:
+        if len(path) > MAX_DEPTH:
+            raise ValueError("too deep")
+        if type(v) is dict:
             key_path = (*path, "__key__")
-            for k, x in v.items():
-                value(k, key_path)
-                at = (*path, k)
-                line, col, end_line, end_col = marks[pos:pos + 4]
-                pos += 4
-                keys[at] = (line, col)
-                key_ends[at] = (end_line, end_col)
-                value(x, at)
-        elif kind is list:
-            for i, x in enumerate(v):
-                value(x, (*path, i))
-        elif kind is str:
-            stexts[path] = v
+            items: Any = v.items()
         else:
-            stexts[path] = texts[told]
-            told += 1
+            key_path = None
+            items = enumerate(v)
+        for k, x in items:
+            if key_path is not None:
+                if key_path not in values:
+                    values[key_path] = (take(), take())
+                    ends[key_path] = (take(), take())
+                stexts[key_path] = k
+            at = (*path, k)
+            if key_path is not None:
+                keys[at] = (take(), take())
+                key_ends[at] = (take(), take())
+            if at not in values:
+                values[at] = (take(), take())
+                ends[at] = (take(), take())
+            kind = type(x)
+            if kind is dict or kind is list:
+                collection(x, at)
+            else:
+                stexts[at] = x if kind is str else told()
 
-    value(data, ())
-    if pos != len(marks) or told != len(texts):
+    values[()] = (take(), take())
+    ends[()] = (take(), take())
+    kind = type(data)
+    if kind is dict or kind is list:
+        collection(data, ())
+    else:
+        stexts[()] = data if kind is str else told()
+    for rest in (take, told):
+        try:
+            rest()
+        except StopIteration:
+            continue
         raise ValueError("left over")
     return smap

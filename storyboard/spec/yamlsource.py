@@ -98,7 +98,8 @@ def load_yaml(text: str, file: str, memo: Memo | None = None) -> tuple[Any, Sour
     from storyboard.spec import memo as memos
     from storyboard.spec import yamlfast  # plain data, from the parser's events
 
-    if memo is not None and (found := memos.recall(memo, file)) is not None:
+    if memo is not None and (found := memos.recall(
+            memo, file, lambda: load_yaml(text, file)[1])) is not None:
         return found
     smap = SourceMap(file)
     try:

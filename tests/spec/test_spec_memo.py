@@ -205,7 +205,7 @@ def test_what_the_memo_gives_back_is_what_the_parser_gives(tmp_path: Path, text:
     memo = Memo.of(tmp_path / MEMO_NAME, path.read_bytes(), os.stat(path))
     want = outcome(lambda: load_yaml(text, "f.yaml"))
     assert outcome(lambda: load_yaml(text, "f.yaml", memo)) == want  # parsed, remembered
-    found = recall(memo, "f.yaml")
+    found = recall(memo, "f.yaml", lambda: load_yaml(text, "f.yaml")[1])
     if found is None:  # only what the fast reader built is kept, and only a document
         if want[0] != ("NoneType", "None"):
             with pytest.raises(yamlfast.Fallback):
@@ -222,3 +222,23 @@ def test_a_source_map_the_fast_reader_would_not_build_is_not_remembered(tmp_path
     memo = Memo(tmp_path / MEMO_NAME, "k")
     remember(memo, data, smap)
     assert not memo.path.exists()
+
+
+def test_tables_only_problems_read_are_rebuilt_when_read_and_parsed_if_they_cannot_be(
+        tmp_path: Path) -> None:
+    """`values` comes back at once; the other tables on first use, from the memo, or from the
+    parser should the data have been changed in between."""
+    root = project(tmp_path)
+    want = outcome(lambda: load_yaml(FILM, "f.yaml"))
+    path = root / "storyboard.yaml"
+    memo = Memo.of(root / ".storyboard" / MEMO_NAME, path.read_bytes(), os.stat(path))
+    load_yaml(FILM, "f.yaml", memo)
+    data, smap = load_yaml(FILM, "f.yaml", memo)
+    assert "texts" not in vars(smap)  # not built yet
+    assert outcome(lambda: (data, smap)) == want
+    data, smap = load_yaml(FILM, "f.yaml", memo)
+    data["shots"]["dawn"]["extra"] = 1  # the walk no longer fits: the parser's tables
+    data["shots"]["dawn"].pop("extra")
+    data["cuts"] = 5
+    assert [list(getattr(smap, t).items()) for t in ("values", "keys", "texts", "ends",
+                                                     "key_ends")] == want[1]
