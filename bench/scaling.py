@@ -65,10 +65,11 @@ def measure(n: int, work: Path) -> dict[str, Run]:
     out: dict[str, Run] = {}
     reps = 3 if n <= 1000 else 1
     # Each build in a project folder of its own, the folders deleted when the run ends, not
-    # between builds: this machine's ext4 has no journal, and without one the kernel skips,
-    # at every file it creates, each inode deleted in the last 5 minutes (ext4's
-    # recently_deleted()). Deleting the previous build's ~10,000 files right before a build
-    # charged it seconds of system time that belong to the benchmark's `rm`, not to the build.
+    # between builds: this machine's ext4 has no journal, and without one the kernel skips, at
+    # every file it creates, each inode freed in the last minute (5 while its inode table is
+    # not yet written back: ext4's recently_deleted()). Deleting the previous build's ~10,000
+    # files right before a build charged it seconds of system time that belong to the
+    # benchmark's `rm`, not to the build.
     roots = [work / f"p{n}-{i}" for i in range(reps)]
     f = make_project(roots[0], n)
     out["validate"] = best_runs(sb("validate", "-f", str(f)), reps, cwd=str(roots[0]), env=e)
