@@ -26,10 +26,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _timing import FLOOR, Run, floor, load, run, verdict
 from peers import peer
+
+HERE = Path(__file__).resolve().parent
 
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
@@ -87,8 +88,9 @@ def write_spec(root: Path, hard: list[str]) -> Path:
               + "]", "  smart:", f"    fps: {FPS}", "    resolution: 720p",
               "    clip_audio: false", "    shots:"]
     for i, name in enumerate(names):
-        lines.append(f"      - {{shot: {name}, transition: {{type: crossfade, duration: {FADE:g}}}}}"
-                     if i == FADE_AT else f"      - {name}")
+        fade = f"{{type: crossfade, duration: {FADE:g}}}"
+        lines.append(f"      - {{shot: {name}, transition: {fade}}}" if i == FADE_AT
+                     else f"      - {name}")
     lines += ["    audio: {asset: music}"]
     (root / "storyboard.yaml").write_text("\n".join(lines) + "\n", "utf-8")
     return root / "storyboard.yaml"

@@ -21,12 +21,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _timing import Run, best_runs, floor, load, run, verdict
 from nullprovider import make_project
 from peers import peer
 
+HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 GOAL_CPU_MS = 2.0  # per node, full build, at 5,000
 GOAL_BEYOND = 1.0  # validate / plan beyond the floor, at 5,000

@@ -37,7 +37,7 @@ def _modules() -> list[tuple[str, ast.Module]]:
 def test_ruff() -> None:
     ruff = shutil.which("ruff")
     argv = [ruff] if ruff else [sys.executable, "-m", "ruff"]
-    r = _run(*argv, "check", "storyboard")
+    r = _run(*argv, "check", "storyboard", "tests", "bench")
     assert r.returncode == 0, r.stdout + r.stderr
 
 

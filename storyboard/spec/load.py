@@ -279,12 +279,13 @@ def read(path: Path) -> tuple[m.Storyboard, SourceMap, Any]:
 
 def read_all(path: Path, memo_in: Path | None = None) -> Parsed:
     """Read a storyboard file and validate it in rounds (`parse_all`). `memo_in` is the
-    folder of the parsed-file memo (`.storyboard/`, spec/memo.py): used only when it is a
-    folder already there, never through a link."""
+    folder of the parsed-file memo (`.storyboard/`, spec/memo.py): a folder, or nothing yet
+    (the memo makes it), never a link."""
     data = _bytes(path)
     text = _decode(data, path)
     memo = None
-    if memo_in is not None and memo_in.is_dir() and not memo_in.is_symlink():
+    if memo_in is not None and not memo_in.is_symlink() and (
+            memo_in.is_dir() or not memo_in.exists()):
         try:
             memo = Memo.of(memo_in / MEMO_NAME, data, os.stat(path))
         except OSError:

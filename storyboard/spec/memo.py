@@ -115,6 +115,8 @@ def remember(memo: Memo, data: Any, smap: SourceMap, trail: Trail) -> None:
         text = json.dumps({"format": FORMAT, "key": memo.key, "data": data,
                            "marks": base64.b64encode(marks.tobytes()).decode("ascii"),
                            "texts": trail.texts}, separators=(",", ":"))
+        if not memo.path.parent.is_dir():  # a project never built: its `.storyboard/`
+            memo.path.parent.mkdir()  # (not its parents: the project folder must exist)
         write_atomic(memo.path, text.encode("ascii"))
     except (OSError, TypeError, ValueError, UnsafePath, RecursionError, OverflowError):
         pass

@@ -102,10 +102,20 @@ def test_the_same_bytes_in_another_file_do_not_match_a_copied_memo(tmp_path: Pat
     assert prompt(clone) == "Sunrise over the bay"
 
 
-def test_no_memo_is_written_without_a_storyboard_folder(tmp_path: Path) -> None:
+def test_a_project_never_built_gets_its_storyboard_folder_and_the_memo(tmp_path: Path
+                                                                        ) -> None:
     root = project(tmp_path, work=False)
     assert parsed(root) == parsed(root, memo=False)
-    assert not (root / ".storyboard").exists()
+    assert (root / ".storyboard" / MEMO_NAME).is_file()
+    tamper(root, "from the memo")
+    assert prompt(root) == "from the memo"
+
+
+def test_a_storyboard_file_in_place_of_the_folder_is_left_alone(tmp_path: Path) -> None:
+    root = project(tmp_path, work=False)
+    (root / ".storyboard").write_text("not a folder", "utf-8")
+    assert parsed(root) == parsed(root, memo=False)
+    assert (root / ".storyboard").read_text("utf-8") == "not a folder"
 
 
 @pytest.mark.parametrize("damage", [
@@ -191,10 +201,10 @@ def test_validate_says_the_same_with_and_without_the_memo(tmp_path: Path) -> Non
 
     without = validate()
     assert without[0] == 3 and "colour" in without[1] and "read as true" in without[1]
-    (root / ".storyboard").mkdir()
-    assert validate() == without  # parsed, memo written
-    assert (root / ".storyboard" / MEMO_NAME).is_file()
+    assert (root / ".storyboard" / MEMO_NAME).is_file()  # written by the first
     assert validate() == without  # from the memo
+    (root / ".storyboard" / MEMO_NAME).unlink()
+    assert validate() == without  # parsed again
 
 
 @pytest.mark.parametrize("text", [*SNIPPETS, *(p.read_text("utf-8", "replace") for p in FILES)],
