@@ -1,11 +1,14 @@
 """Many machines, one bill: the engine's `Coordinator` for a build with a remote.
 
-Before a paid submission of node key K the build looks in the remote for a finished record
-(`index/K.json`, whose output object it fetches, verified), else takes the lease `leases/K.json`
-(`lease.py`). Finding a live lease it submits nothing: it waits, polling the holder's job with
-its own credentials when the lease names one (progress: "waiting for HOST's job ..."), until the
-holder publishes the record, the job fails, the lease goes stale (then it takes the lease over
-and adopts the job, or looks for a job the holder sent without saying) or `wait` runs out.
+When one of its job slots is free for paid node key K, the build looks in the remote for a
+finished record (`index/K.json`, whose output object it fetches, verified), else takes the
+lease `leases/K.json` (`lease.py`) and submits at once: a build never holds a lease for a job
+still queued behind its own slots, so a teammate started later finds those nodes free and
+makes them. Finding a live lease it submits nothing: it gives the slot back and waits, polling
+the holder's job with its own credentials when the lease names one (progress: "waiting for
+HOST's job ..."), until the holder publishes the record, the job fails, the lease is let go or
+goes stale (then, with a slot again, it claims anew: takes the lease over and adopts the job,
+or looks for a job the holder sent without saying) or `wait` runs out.
 
 The holder refreshes its lease while it works, writes the job id into it, and publishes the
 output object and the record the moment the node is made, then lets the lease go. Before
@@ -90,57 +93,85 @@ class Team:
         self.provider = provider
         self.reporter = reporter
         self.leases = leases or Leases(c)
-        self.wait = wait
+        self.patience = wait  # seconds one node waits on a live teammate, in all
         self.sleep = sleep
         self.mono = mono
         self.held: dict[str, Held] = {}
         self._beats: dict[str, asyncio.Task[None]] = {}
         self._writes = asyncio.Lock()  # one lease write at a time: each needs the last ETag
+        self._busy: dict[str, Lease] = {}  # key -> the teammate's lease its last claim found
+        self._since: dict[str, float] = {}  # key -> when this build began waiting for it
+        self._shown: set[str] = set()  # keys whose wait the reporter has been told of
 
     @property
     def interval(self) -> float:
         return max(0.05, min(self.leases.ttl / 4, 5.0))
 
-    # -- claiming ---------------------------------------------------------------------------
+    # -- claiming ----------------------------------------------------------------------------
     async def claim(self, request: Request) -> Claim:
+        """Asked holding a job slot, so it never waits: a lease is taken only for a job this
+        build sends now (or adopts), never for one queued behind its own slots."""
         key, node = request.key, request.node
-        start = self.mono()
-        shown = ""
         while True:
             rec = await asyncio.to_thread(self._made, key)
             if rec is not None:
-                return Claim(record=rec)
+                return self._settle(key, Claim(record=rec))
             held = await asyncio.to_thread(self.leases.acquire, key, node.id, self.provider.name)
             if held is not None:
-                return await self._holding(held) or Claim()
+                return self._settle(key, await self._holding(held) or Claim())
             got = await asyncio.to_thread(self.leases.read, key)
             if got is None:
                 continue  # let go meanwhile: look for its record, then try again
             lease, etag = got
-            if self.leases.stale(lease, etag):
-                held = await asyncio.to_thread(self.leases.take_over, key, lease, etag, node.id,
-                                               self.provider.name)
-                if held is not None:
-                    if made := await self._holding(held):
-                        return made
-                    self.reporter.warning(
-                        f"{node.label}: {lease.holder()} stopped holding it; taking over"
-                        + (f" its job {lease.job}" if lease.job else
-                           " (looking for a job it may have sent first)"))
-                    return Claim(job=lease.job,
-                                 recover_since=None if lease.job else iso(lease.since))
-                continue
-            if not shown:
-                shown = lease.host
-                self.reporter.node_started(node.id, node.label, node.kind,
-                                           f"waiting for {lease.host}'s job")
-            await self._watch(request, lease)
-            if self.mono() - start > self.wait:
-                raise NodeFailed(f"waited {self.wait:g} s for {lease.holder()}'s job "
-                                 f"{lease.job or '(not sent yet)'} and it is still running; "
-                                 "build again later (its result is shared when it ends)",
-                                 lease.job)
-            await self.sleep(self.interval)
+            if not self.leases.stale(lease, etag):
+                self._busy[key] = lease
+                return Claim(busy=True)
+            held = await asyncio.to_thread(self.leases.take_over, key, lease, etag, node.id,
+                                           self.provider.name)
+            if held is None:
+                continue  # another machine took it over first
+            if made := await self._holding(held):
+                return self._settle(key, made)
+            self.reporter.warning(
+                f"{node.label}: {lease.holder()} stopped holding it; taking over"
+                + (f" its job {lease.job}" if lease.job else
+                   " (looking for a job it may have sent first)"))
+            return self._settle(key, Claim(job=lease.job,
+                                           recover_since=None if lease.job else iso(lease.since)))
+
+    def _settle(self, key: str, claim: Claim) -> Claim:
+        self._busy.pop(key, None)
+        self._since.pop(key, None)
+        return claim
+
+    async def wait(self, request: Request) -> Record | None:
+        """Wait, holding no slot, on the teammate whose lease made the last claim busy: its
+        record, or None once the lease is let go or stale (the caller claims again, which
+        takes a stale lease over). Bounded by `patience` from the first wait for the node."""
+        key, node = request.key, request.node
+        lease = self._busy.pop(key, None)
+        start = self._since.setdefault(key, self.mono())
+        while True:
+            if lease is not None:
+                if key not in self._shown:
+                    self._shown.add(key)
+                    self.reporter.node_started(node.id, node.label, node.kind,
+                                               f"waiting for {lease.host}'s job")
+                await self._watch(request, lease)
+                if self.mono() - start > self.patience:
+                    raise NodeFailed(f"waited {self.patience:g} s for {lease.holder()}'s job "
+                                     f"{lease.job or '(not sent yet)'} and it is still "
+                                     "running; build again later (its result is shared when "
+                                     "it ends)", lease.job)
+                await self.sleep(self.interval)
+            rec = await asyncio.to_thread(self._made, key)
+            if rec is not None:
+                self._since.pop(key, None)
+                return rec
+            got = await asyncio.to_thread(self.leases.read, key)
+            if got is None or self.leases.stale(*got):
+                return None  # free, or its holder is gone: claim it (under a slot)
+            lease = got[0]
 
     async def _holding(self, held: Held) -> Claim | None:
         """Hold a lease just taken, unless the record appeared meanwhile: a holder publishes

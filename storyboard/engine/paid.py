@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from storyboard.engine.coordinator import Claim
 from storyboard.engine.events import Reporter
 from storyboard.engine.journal import Entry
 from storyboard.engine.workspace import Workspace
@@ -29,7 +30,7 @@ from storyboard.errors import (
     Rejected,
 )
 from storyboard.hashing import hash_text
-from storyboard.providers.base import Provider, Request
+from storyboard.providers.base import Intent, Provider, Request
 
 RECHECK = 5.0  # seconds between listings while a lost submission may still appear
 
@@ -86,6 +87,26 @@ class Submitter:
                     return found
             await self.budget(request)
             return await self._send(request, owned)
+
+    async def claimed(self, request: Request, claim: Claim) -> str:
+        """The job for a team's claim: submitted exactly once, or the job a gone holder left
+        adopted (found first if it left no id)."""
+        job = claim.job
+        if job is None and claim.recover_since is not None:
+            owned = await self.owned_jobs()
+            look = await self.provider.find_job(request, Intent(request.node.model_id),
+                                                claim.recover_since, exclude=frozenset(owned))
+            job = look.job
+        if job is None:
+            return await self.submit(request)
+        j = self.ws.journal
+        if (entry := j.get(request.key)) is not None and entry.job:
+            return entry.job  # this working copy's own job: resume it
+        self.reporter.warning(f"{request.node.label}: adopting job {job} from a build that "
+                              "stopped (not submitting again)")
+        j.submitted(j.intent(request.key, request.node.id, self.provider.name), job)
+        (await self.owned_jobs()).add(job)
+        return job
 
     async def _send(self, request: Request, owned: set[str]) -> str:
         j = self.ws.journal

@@ -40,7 +40,7 @@ from storyboard.errors import (
     StoryboardError,
 )
 from storyboard.graph import Graph, Node
-from storyboard.providers.base import InputFile, Intent, Provider, Request
+from storyboard.providers.base import InputFile, Provider, Request
 
 
 class Engine:
@@ -173,6 +173,9 @@ class Engine:
             notes: tuple[str, ...] = ()
             if node.runs_model:
                 made = await self._run_model(node, key, digests)
+                if made is None:
+                    return NodeResult(node.id, node.label, node.kind, "skipped",
+                                      error="stopped after a failure (--fail-fast)")
                 if isinstance(made, Record):  # a teammate made it while this build waited
                     return await self._reuse(node, key, made, digests)
                 digest, cost, job = made
@@ -256,14 +259,35 @@ class Engine:
         return out
 
     async def _run_model(self, node: Node, key: str, digests: dict[str, str]
-                         ) -> tuple[str, float, str | None] | Record:
+                         ) -> tuple[str, float, str | None] | Record | None:
+        """Make a model node: its output, or a teammate's record, or None when --fail-fast
+        stopped the build before this paid node was sent."""
         request = Request(node, key, node.body, self._inputs(node, digests))
+        slot = self.model_slots
         claim = Claim()
-        if self.provider.paid:
-            # Before the slot: waiting on a teammate's job must not keep this build's slots.
-            claim = await self.coordinator.claim(request)
+        while True:
+            await slot.acquire()
+            if not self.provider.paid:
+                break
+            if self._stop:  # --fail-fast: nothing more is paid for (or claimed) after a failure
+                slot.release()
+                return None
+            # Claimed only now, holding a slot: a machine holds leases for the jobs it sends,
+            # not for every ready node, so teammates share the work (and none is paid twice).
+            try:
+                claim = await self.coordinator.claim(request)
+            except BaseException:
+                slot.release()
+                raise
+            if claim.record is None and not claim.busy:
+                break
+            slot.release()
             if claim.record is not None:
                 return claim.record
+            # A teammate is making it: wait holding no slot, then claim again with one.
+            made = await self.coordinator.wait(request)
+            if made is not None:
+                return made
         try:
             return await self._make(request, claim)
         except BaseException:
@@ -278,16 +302,16 @@ class Engine:
         return False
 
     async def _make(self, request: Request, claim: Claim) -> tuple[str, float, str | None]:
-        """Submit (paid: exactly once, or adopt the claimed job), poll, fetch and store."""
+        """Submit (paid: exactly once, or adopt the claimed job), poll, fetch and store; the
+        caller has taken a model slot for it, released here."""
         p, node, key = self.provider, request.node, request.key
         slot = self.model_slots
-        await slot.acquire()
         held = True
         try:
             self.reporter.node_started(node.id, node.label, node.kind,
                                        "submitting" if p.paid else "rendering")
             try:
-                job = await self._submit_claimed(request, claim) if p.paid else \
+                job = await self.submitter.claimed(request, claim) if p.paid else \
                     await p.submit(request)
             finally:
                 self._report_notices()
@@ -344,27 +368,6 @@ class Engine:
         if not paid and small(path):
             return self.ws.store.put(path, move=True, durable=False)
         return await asyncio.to_thread(self.ws.store.put, path, move=True, durable=paid)
-
-    async def _submit_claimed(self, request: Request, claim: Claim) -> str:
-        """Submit exactly once, or adopt the job a gone holder left (found first if it left
-        no id)."""
-        job = claim.job
-        sub = self.submitter
-        if job is None and claim.recover_since is not None:
-            owned = await sub.owned_jobs()
-            look = await self.provider.find_job(request, Intent(request.node.model_id),
-                                                claim.recover_since, exclude=frozenset(owned))
-            job = look.job
-        if job is None:
-            return await sub.submit(request)
-        j = self.ws.journal
-        if (entry := j.get(request.key)) is not None and entry.job:
-            return entry.job  # this working copy's own job: resume it
-        self.reporter.warning(f"{request.node.label}: adopting job {job} from a build that "
-                              "stopped (not submitting again)")
-        j.submitted(j.intent(request.key, request.node.id, self.provider.name), job)
-        (await sub.owned_jobs()).add(job)
-        return job
 
     async def _commit_budget(self, request: Request) -> None:
         """Refuse a submission that would take this build past --max-cost."""

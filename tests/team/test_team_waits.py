@@ -13,6 +13,7 @@ import pytest
 
 from storyboard.cache import Record
 from storyboard.engine import RecordingReporter
+from storyboard.engine.coordinator import Claim
 from storyboard.errors import NodeFailed
 from storyboard.project import Project
 from storyboard.providers.base import JobStatus, Request
@@ -54,6 +55,17 @@ class Holder:
                          error="moderated" if self.state == "failed" else "")
 
 
+async def claim(team: Team, request: Request) -> Claim:
+    """As the engine claims: with a slot, never waiting; on busy, wait without one and claim
+    again unless the teammate's record came."""
+    while True:
+        got = await team.claim(request)
+        if not got.busy:
+            return got
+        if (rec := await team.wait(request)) is not None:
+            return Claim(record=rec)
+
+
 def _setup(tmp_path: Path, state: str = "running", wait: float = 100.0
            ) -> tuple[Team, Leases, Request, Clock, RecordingReporter, Project]:
     (tmp_path / "storyboard.yaml").write_text(FILM)
@@ -91,11 +103,11 @@ def test_a_waiting_build_takes_the_record_when_it_appears(tmp_path: Path) -> Non
         team.cells.put(record_name(KEY), json.dumps(asdict(rec)).encode())
 
     async def both() -> object:
-        claim, _ = await asyncio.gather(team.claim(request), holder_finishes())
-        return claim
+        got, _ = await asyncio.gather(claim(team, request), holder_finishes())
+        return got
 
-    claim = asyncio.run(both())
-    assert claim.record == rec  # type: ignore[attr-defined]
+    got = asyncio.run(both())
+    assert got.record == rec  # type: ignore[attr-defined]
     stages = [e[1][1] for e in reporter.events if e[0] == "job_progress"]
     assert stages and all(s == "waiting for ann's job job_ann (in-progress)" for s in stages)
 
@@ -104,7 +116,7 @@ def test_the_holders_failed_job_fails_the_node_without_a_submission(tmp_path: Pa
     team, *_rest = _setup(tmp_path, state="failed")
     request = _rest[1]
     with pytest.raises(NodeFailed, match=r"ann \(pid \d+\)'s job job_ann for it failed: moderated"):
-        asyncio.run(team.claim(request))
+        asyncio.run(claim(team, request))
 
 
 def test_a_live_holder_is_waited_on_only_up_to_the_bound(tmp_path: Path) -> None:
@@ -124,7 +136,7 @@ def test_a_live_holder_is_waited_on_only_up_to_the_bound(tmp_path: Path) -> None
 
         task = asyncio.create_task(beat())
         try:
-            await team.claim(request)
+            await claim(team, request)
         finally:
             beating = False
             await task
@@ -136,12 +148,12 @@ def test_a_live_holder_is_waited_on_only_up_to_the_bound(tmp_path: Path) -> None
 def test_a_silent_holder_is_taken_over_and_its_job_adopted(tmp_path: Path) -> None:
     team, _ann, request, clock, reporter, _p = _setup(tmp_path)
 
-    async def claim() -> object:
-        got = await team.claim(request)
+    async def take() -> object:
+        got = await claim(team, request)
         await team.close()
         return got
 
-    got = asyncio.run(claim())
+    got = asyncio.run(take())
     assert got.job == "job_ann" and got.record is None  # type: ignore[attr-defined]
     assert clock.t > 10  # only after the TTL without a heartbeat
     warned = [e[1] for e in reporter.events if e[0] == "warning"]
