@@ -134,6 +134,30 @@ class StatCache:
         hit = self.entries.get(key)
         return hit is not None and self._trusted(hit, st) and hit[-1] == digest
 
+    def holds(self, path: str, digest: str) -> bool | None:
+        """Whether the file at `path` holds `digest`, with one lstat when its entry is trusted
+        and one more read when it must be hashed again (a racy entry: the first plan after a
+        build meets 5,000): True or False, and None when there is no regular file there. False
+        also when it cannot be read."""
+        try:
+            recorded = self.clock()  # before the stat, as in `digest`
+            key, st = self._look(path)
+        except (OSError, RuntimeError):
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        hit = self.entries.get(key)
+        if hit is not None and self._trusted(hit, st):
+            return bool(hit[-1] == digest)
+        try:
+            found = hash_file(Path(path))
+        except (OSError, RuntimeError, UnsafePath):
+            return False
+        self.hashed += 1
+        self.entries[key] = [*self._sig(st), recorded, found]
+        self.dirty = True
+        return found == digest
+
     def save(self) -> None:
         if not self.dirty:
             return

@@ -161,3 +161,19 @@ def test_a_stat_cache_of_the_older_layout_is_hashed_again_not_trusted(tmp_path: 
                                                     "facts": {}}))
     stat = StatCache(tmp_path / "stat.json")
     assert stat.digest(f) == hashlib.sha256(b"frames").hexdigest() and stat.damage == ""
+
+
+def test_has_hashes_a_racy_object_once_and_tells_absent_from_corrupt(store: ObjectStore,
+                                                                     tmp_path: Path) -> None:
+    """`has` from one lstat: a racy entry (as a build leaves them) is hashed again once and
+    then trusted; no file, or a folder in its place, is "not stored" without a warning."""
+    digest = store.put(clip(tmp_path, b"a render"))  # recorded as it was written: racy
+    settled = ObjectStore(store.root, StatCache(tmp_path / "stat.json", clock=later))
+    settled.stat.entries = store.stat.entries
+    assert settled.has(digest) and settled.stat.hashed == 1  # hashed again, recorded later
+    assert settled.has(digest) and settled.stat.hashed == 1  # then trusted
+    missing = hashlib.sha256(b"never stored").hexdigest()
+    assert not store.has(missing)
+    store.path(missing).mkdir(parents=True)
+    assert not store.has(missing) and store.path(missing).is_dir()
+    assert store.warnings == []  # type: ignore[attr-defined]
