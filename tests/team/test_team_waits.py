@@ -20,7 +20,7 @@ from storyboard.providers.base import JobStatus, Request
 from storyboard.remote import open_remote
 from storyboard.remote.conditional import cells
 from storyboard.remote.lease import Leases
-from storyboard.team import Team, record_name
+from storyboard.team import SOON, Team, record_name
 
 FILM = """\
 version: 1
@@ -108,6 +108,8 @@ def test_a_waiting_build_takes_the_record_when_it_appears(tmp_path: Path) -> Non
 
     got = asyncio.run(both())
     assert got.record == rec  # type: ignore[attr-defined]
+    # A job it can poll is watched at the polls' pace: taken within a look, not a TTL/4 later.
+    assert clock.t <= 3 + SOON < 3 + team.interval
     stages = [e[1][1] for e in reporter.events if e[0] == "job_progress"]
     assert stages and all(s == "waiting for ann's job job_ann (in-progress)" for s in stages)
 
