@@ -37,6 +37,7 @@ from storyboard.remote.lease import Held, Lease, Leases, iso
 
 INDEX = "index"
 DEFAULT_WAIT = 3600.0  # seconds a build waits on one teammate's job before it gives up
+SOON = 0.5  # seconds between looks at a teammate's job this build can poll, beside the polls
 
 
 def record_name(key: str) -> str:
@@ -157,13 +158,16 @@ class Team:
                     self._shown.add(key)
                     self.reporter.node_started(node.id, node.label, node.kind,
                                                f"waiting for {lease.host}'s job")
-                await self._watch(request, lease)
+                seen = await self._watch(request, lease)
                 if self.mono() - start > self.patience:
                     raise NodeFailed(f"waited {self.patience:g} s for {lease.holder()}'s job "
                                      f"{lease.job or '(not sent yet)'} and it is still "
                                      "running; build again later (its result is shared when "
                                      "it ends)", lease.job)
-                await self.sleep(self.interval)
+                # A job this build can poll is watched at the provider's pace (Scenario's
+                # polls share one listing a round), so its record is taken within a round of
+                # being published, not an interval later; an unseen one, as the lease ages.
+                await self.sleep(min(SOON, self.interval) if seen else self.interval)
             rec = await asyncio.to_thread(self._made, key)
             if rec is not None:
                 self._since.pop(key, None)
@@ -192,12 +196,13 @@ class Team:
         return rec if self.store.has(rec.output) or self.remote.fetch(rec.output, self.store) \
             else None
 
-    async def _watch(self, request: Request, lease: Lease) -> None:
-        """Show the holder's job, polled with this build's own credentials when it can."""
+    async def _watch(self, request: Request, lease: Lease) -> bool:
+        """Show the holder's job, polled with this build's own credentials when it can;
+        whether it could."""
         node = request.node
         what = f"waiting for {lease.host}'s job {lease.job}" if lease.job else \
             f"waiting for {lease.host}'s submission"
-        progress = None
+        progress, status = None, None
         if lease.job:
             try:
                 status = await self.provider.poll(lease.job)
@@ -210,6 +215,7 @@ class Team:
                 what += f" ({status.stage or status.state})"
                 progress = status.progress
         self.reporter.job_progress(node.id, node.label, what, progress)
+        return status is not None
 
     # -- holding ----------------------------------------------------------------------------
     def _hold(self, held: Held) -> None:
