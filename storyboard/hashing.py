@@ -17,7 +17,7 @@ from storyboard.paths import open_regular_fd
 CHUNK = 1 << 20  # read and write a megabyte at a time: flat memory for any clip size
 
 
-def hash_file(path: Path) -> str:
+def hash_file(path: Path | str) -> str:
     """The hex SHA-256 of the file at `path` (OSError when it cannot be read, UnsafePath when
     it is not a regular file)."""
     fd, st = open_regular_fd(path)

@@ -95,7 +95,8 @@ def open_regular(path: Path, *, follow: bool = True) -> BinaryIO:
         raise
 
 
-def open_regular_fd(path: Path, *, follow: bool = True) -> tuple[int, os.stat_result]:
+def open_regular_fd(path: Path | str, *, follow: bool = True
+                    ) -> tuple[int, os.stat_result]:
     """`open_regular` as a bare descriptor and its stat, for a caller that reads a small file
     whole (hashing 5,000 cache objects: a file object costs more than the read). The caller
     closes the descriptor."""
