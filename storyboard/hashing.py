@@ -12,25 +12,26 @@ import os
 from pathlib import Path
 from typing import BinaryIO
 
-from storyboard.paths import open_regular
+from storyboard.paths import open_regular_fd
 
 CHUNK = 1 << 20  # read and write a megabyte at a time: flat memory for any clip size
 
 
-def hash_file(path: Path) -> str:
+def hash_file(path: Path | str) -> str:
     """The hex SHA-256 of the file at `path` (OSError when it cannot be read, UnsafePath when
     it is not a regular file)."""
-    with open_regular(path) as f:
-        # A small file (a cache object, a still) in one read of its own size: a read asks
-        # for a CHUNK buffer, a megabyte allocated per read, most of hashing a 64-byte file.
+    fd, st = open_regular_fd(path)
+    try:
+        # Reads of the file's own size, on the bare descriptor: a file object and a
+        # megabyte buffer per read were most of hashing a 64-byte cache object.
         h = hashlib.sha256()
-        step = min(CHUNK, os.fstat(f.fileno()).st_size + 1)
-        while chunk := f.read(step):
+        step = min(CHUNK, st.st_size + 1)
+        while chunk := os.read(fd, step):
             h.update(chunk)
-            if len(chunk) < step:
-                break  # a buffered read of a regular file comes back short only at its end
-            step = CHUNK
+            step = CHUNK if len(chunk) == step else step
         return h.hexdigest()
+    finally:
+        os.close(fd)
 
 
 def hash_file_object(f: BinaryIO) -> str:

@@ -31,10 +31,10 @@ def refs_in(body: Any) -> list[str]:
     """Every referenced id at any depth (keyframes nest them), in order, repeats kept."""
     if (target := ref_of(body)) is not None:
         return [target]
-    if isinstance(body, dict):
-        return [r for v in body.values() for r in refs_in(v)]
+    if isinstance(body, dict):  # scalars skipped here: a call each was most of the walk
+        return [r for v in body.values() if isinstance(v, dict | list) for r in refs_in(v)]
     if isinstance(body, list):
-        return [r for v in body for r in refs_in(v)]
+        return [r for v in body if isinstance(v, dict | list) for r in refs_in(v)]
     return []
 
 
@@ -42,10 +42,11 @@ def map_refs(body: Any, replace: Callable[[str], Any]) -> Any:
     """A copy of `body` with every `{"$ref": id}` replaced by `replace(id)`."""
     if (target := ref_of(body)) is not None:
         return replace(target)
-    if isinstance(body, dict):
-        return {k: map_refs(v, replace) for k, v in body.items()}
+    if isinstance(body, dict):  # scalars copied as they are, without a call each
+        return {k: map_refs(v, replace) if isinstance(v, dict | list) else v
+                for k, v in body.items()}
     if isinstance(body, list):
-        return [map_refs(v, replace) for v in body]
+        return [map_refs(v, replace) if isinstance(v, dict | list) else v for v in body]
     return body
 
 

@@ -150,7 +150,7 @@ class StatCache:
         if hit is not None and self._trusted(hit, st):
             return bool(hit[-1] == digest)
         try:
-            found = hash_file(Path(path))
+            found = hash_file(path)
         except (OSError, RuntimeError, UnsafePath):
             return False
         self.hashed += 1

@@ -207,12 +207,24 @@ def map_node(kind: str, fields: dict[str, Any], spec: ModelSpec) -> tuple[Mapped
             issues.append(issue)
             continue
         body[api] = value
-    for api, p in spec.parameters.items():
-        if p.required and api not in body:
+    for api in _required(spec):
+        if api not in body:
             field = spec.api_to_field(api)
             issues.append(FieldIssue(field, f"{field} is required for {shown}", f"add {field}"))
     issues.extend(_check_rules(spec, body))
     return Mapped(spec, dict(sorted(body.items()))), issues
+
+
+# id of a model -> (that model, its required parameters): the same few models for every node.
+_REQUIRED: dict[int, tuple[ModelSpec, tuple[str, ...]]] = {}
+
+
+def _required(spec: ModelSpec) -> tuple[str, ...]:
+    hit = _REQUIRED.get(id(spec))
+    if hit is None or hit[0] is not spec:
+        hit = _REQUIRED[id(spec)] = (spec, tuple(a for a, p in spec.parameters.items()
+                                                 if p.required))
+    return hit[1]
 
 
 def _check_rules(spec: ModelSpec, body: dict[str, Any]) -> list[FieldIssue]:

@@ -177,8 +177,8 @@ def _add_step(ctx: Context, shot: str, i: int, count: int, step: Step, base: Pat
         return None
     body = mapped.body
     duration, width, height = _infer_output(ctx, kind, spec, body, source_id)
-    _check_limits(ctx, spec, source_id, fpath("source") if "source" in step.fields.model_fields_set
-                  else base, where)
+    _check_limits(ctx, spec, source_id, fpath("source")
+                  if "source" in getattr(step, kind).model_fields_set else base, where)
     node = Node(
         id=node_id, kind=kind, label=label, media="video", shot=shot,
         payload=ModelData(spec.id, spec.short, body, dict(sorted(fields.items())),
