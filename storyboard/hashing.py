@@ -26,9 +26,13 @@ def hash_file(path: Path | str) -> str:
         # megabyte buffer per read were most of hashing a 64-byte cache object.
         h = hashlib.sha256()
         step = min(CHUNK, st.st_size + 1)
+        done = 0
         while chunk := os.read(fd, step):
             h.update(chunk)
-            step = CHUNK if len(chunk) == step else step
+            done += len(chunk)
+            if len(chunk) < step and done == st.st_size:
+                break  # short of what was asked, at the size fstat gave: the end
+            step = CHUNK
         return h.hexdigest()
     finally:
         os.close(fd)
