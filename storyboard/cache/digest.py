@@ -139,13 +139,11 @@ class StatCache:
         and one more read when it must be hashed again (a racy entry: the first plan after a
         build meets 5,000): True or False, and None when there is no regular file there. False
         also when it cannot be read."""
-        try:
-            recorded = self.clock()  # before the stat, as in `digest`
-            key, st = self._look(path)
-        except (OSError, RuntimeError):
+        recorded = self.clock()  # before the stat, as in `digest`
+        looked = self._regular(path)
+        if looked is None:
             return None
-        if not stat.S_ISREG(st.st_mode):
-            return None
+        key, st = looked
         hit = self.entries.get(key)
         if hit is not None and self._trusted(hit, st):
             return bool(hit[-1] == digest)
@@ -157,6 +155,25 @@ class StatCache:
         self.entries[key] = [*self._sig(st), recorded, found]
         self.dirty = True
         return found == digest
+
+    def knows(self, path: str, digest: str) -> bool | None:
+        """`holds` without reading the file: False when there is no regular file at `path`,
+        True when its trusted entry says `digest`, None when only hashing it can tell (no
+        trusted entry, or one naming other content)."""
+        looked = self._regular(path)
+        if looked is None:
+            return False
+        hit = self.entries.get(looked[0])
+        return True if hit is not None and self._trusted(hit, looked[1]) and \
+            hit[-1] == digest else None
+
+    def _regular(self, path: str) -> tuple[str, os.stat_result] | None:
+        """`_look` for a regular file; None when there is none (or it cannot be looked at)."""
+        try:
+            key, st = self._look(path)
+        except (OSError, RuntimeError):
+            return None
+        return (key, st) if stat.S_ISREG(st.st_mode) else None
 
     def save(self) -> None:
         if not self.dirty:
