@@ -132,6 +132,7 @@ class _Handler(BaseHTTPRequestHandler):
         query = dict(parse_qsl(split.query, keep_blank_values=True))
         route, params = _match(method, path)
         self._drained = False  # one handler serves every request on a kept-alive connection
+        self._early_body: bytes | None = None
         state = self.server.state
         state.count_request(route.name if route else "unknown")
         try:
@@ -141,6 +142,11 @@ class _Handler(BaseHTTPRequestHandler):
             dry_run = route.name == "generate" and query.get("dryRun") in DRY_RUN_VALUES
             fault = self.server.faults.draw(route.name, route.api, dry_run)
             if fault is not None:
+                if fault == "slow" and route.api:
+                    # A slow server has the whole request and answers late: read before the
+                    # hold, so a fault counted means the server holds the request, body and all
+                    # (a test that kills the client "while the server holds it" waits for that).
+                    self._early_body = self._read_body()
                 state.count_fault(fault)
                 if self._answer_fault(fault):
                     return
@@ -190,7 +196,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _api(
         self, route: Route, params: dict[str, str], query: dict[str, str], fault: FaultKind | None
     ) -> None:
-        raw = self._read_body()
+        raw = self._early_body if self._early_body is not None else self._read_body()
         if not self._authorized():
             raise Rejected(401, "Unauthorized")
         body = parse_json(raw)

@@ -56,13 +56,17 @@ def test_an_ambiguous_submission_is_recovered_in_the_same_build(
 
 
 def _kill_mid_submission(root: Path, env: dict[str, str], fake: FakeScenario) -> None:
+    before = fake.counters.requests.get("generate", 0)  # the plan's dry runs, not slowed
     fake.configure_faults(rate=1.0, kinds=["slow"], routes=["generate"], slow_seconds=HOLD)
     build = LiveBuild(storyboard(root), env)
 
     def held() -> bool:
         c = fake.counters
         waiting = c.requests.get("generate", 0) - c.dry_runs - c.jobs_created
-        return waiting >= 1 and journal_has(root, "shot:first", "intent")
+        # Every generate request is slowed, and a slow fault is counted once the server has
+        # read the request's body: the submission is at the server, not half sent.
+        whole = c.faults.get("slow", 0) >= c.requests.get("generate", 0) - before
+        return waiting >= 1 and whole and journal_has(root, "shot:first", "intent")
 
     reached = build.wait_for(held)
     assert build.kill() == -9
