@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import time
 from pathlib import Path
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 STAMP_NAME = "noop-stamp.json"
 STAMP_SCHEMA = 1
+MAX_STAMP_BYTES = 256 * 1024 * 1024  # a real stamp is ~200 bytes a shot; bounds a planted one
 # Command lines already parsed in this folder, so a repeated `storyboard build` skips importing
 # and running click (a third of a no-op's own time): click's parse depends on the arguments
 # alone (no option reads the environment), so remembering it changes nothing it decides.
@@ -112,18 +114,30 @@ def _lines(path: Path) -> list[dict[str, Any]]:
     """The remembered lines, or none when the file is absent, too big, not ours or damaged
     (it is only a speed-up: whatever is wrong with it, click parses instead)."""
     try:
-        if os.lstat(path).st_size > MAX_LINES_BYTES:
-            return []
-        with open(path, "rb", opener=_no_follow) as f:
-            doc = json.loads(f.read(MAX_LINES_BYTES))
+        doc = json.loads(_read_small(path, MAX_LINES_BYTES))
     except (OSError, ValueError):
         return []
     lines = doc.get("lines") if isinstance(doc, dict) else None
     return [x for x in lines if isinstance(x, dict)][:MAX_LINES] if isinstance(lines, list) else []
 
 
-def _no_follow(path: str, flags: int) -> int:
-    return os.open(path, flags | os.O_NOFOLLOW)
+def _read_small(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes, never through a link; OSError
+    for anything else. `paths.read_bounded` decides this for the rest of storyboard; the fast
+    path keeps its own copy of the rule because importing `paths` (and with it `errors` and
+    dataclasses) would cost a sixth of a no-op build. A planted FIFO must not hang a build:
+    the open does not wait for a writer, and the fstat refuses what is not a regular file."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+            raise OSError(f"{path}: not a regular file of at most {limit} bytes")
+        data = os.read(fd, st.st_size + 1)  # not `limit`: os.read allocates what it may read
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise OSError(f"{path}: larger than {limit} bytes")
+    return data
 
 
 def _parsed(x: dict[str, Any]) -> Parsed | None:
@@ -164,7 +178,7 @@ def learn(root: Path, argv: list[str], version: str, parsed: Parsed) -> None:
 def check(work: Path, key: dict[str, Any], file: Path) -> Stamp | None:
     """The stamp when nothing changed since it was written with these options, else None."""
     try:
-        doc = json.loads(_path(work).read_text("utf-8"))
+        doc = json.loads(_read_small(_path(work), MAX_STAMP_BYTES))
     except (OSError, ValueError):
         return None
     if not isinstance(doc, dict) or doc.get("schema") != STAMP_SCHEMA or doc.get("key") != key:

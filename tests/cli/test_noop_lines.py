@@ -136,3 +136,13 @@ def test_a_storyboard_file_written_close_to_the_stamp_is_hashed(project: Path) -
     doc["watched"] = {}
     (project / ".storyboard" / stamp.STAMP_NAME).write_text(json.dumps(doc))
     assert stamp.check(project / ".storyboard", key, file) is None
+
+
+@pytest.mark.parametrize("name", [stamp.STAMP_NAME, stamp.LINES_NAME])
+def test_a_planted_fifo_is_refused_without_waiting_for_a_writer(project: Path,
+                                                                 name: str) -> None:
+    os.mkfifo(project / ".storyboard" / name)  # a plain open would block this test forever
+    file = project / "storyboard.yaml"
+    assert stamp.recall([], __version__) is None
+    assert stamp.check(project / ".storyboard",
+                       stamp.options_key(file, None, None, [], __version__), file) is None
