@@ -1,11 +1,10 @@
-"""Providers of our own for failure tests, loaded through the documented plugin form:
-`--provider flaky:make` fails every request whose prompt says FAIL; `--provider flaky:gated`
-renders one shot, then holds every other until the build is interrupted.
+"""A provider of our own that fails every request whose prompt says FAIL: for failure tests.
+
+Loaded through the documented plugin form `--provider flaky:make`.
 """
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -29,27 +28,5 @@ class FlakyProvider(PreviewProvider):
         return await super().fetch(job_id, request, workdir)
 
 
-class GatedProvider(PreviewProvider):
-    """The preview, but only the first submission goes through: the others wait for Ctrl-C.
-    A test that interrupts a build is then sure the build is still running when its signal
-    lands, however busy the machine (a fast build could otherwise finish first)."""
-
-    name = "preview"  # shares keys with preview: the next build reuses what was made
-
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self._sent = 0
-
-    async def submit(self, request: Request) -> str:
-        self._sent += 1
-        while self._sent > 1:
-            await asyncio.sleep(3600)
-        return await super().submit(request)
-
-
 def make(project: Any) -> FlakyProvider:
     return FlakyProvider(project.ws.ffmpeg, project.ws.work / "tmp")
-
-
-def gated(project: Any) -> GatedProvider:
-    return GatedProvider(project.ws.ffmpeg, project.ws.work / "tmp")
