@@ -28,5 +28,31 @@ class FlakyProvider(PreviewProvider):
         return await super().fetch(job_id, request, workdir)
 
 
+class GatedProvider(PreviewProvider):
+    """The preview, but only the first job ever finishes: the others run until Ctrl-C. A test
+    that interrupts a build is then sure the build is still running when its signal lands,
+    however busy the machine. Held in `poll`, which an interrupt stops, not in `submit`, which
+    the engine lets finish (a submission is never cut in half)."""
+
+    name = "preview"  # shares keys with preview: the next build reuses what was made
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._sent = 0
+
+    async def submit(self, request: Request) -> str:
+        self._sent += 1
+        return await super().submit(request) if self._sent == 1 else f"held-{self._sent}"
+
+    async def poll(self, job_id: str) -> JobStatus:
+        if job_id.startswith("held-"):
+            return JobStatus("running", 0.5, "held for Ctrl-C")
+        return await super().poll(job_id)
+
+
+def gated(project: Any) -> GatedProvider:
+    return GatedProvider(project.ws.ffmpeg, project.ws.work / "tmp")
+
+
 def make(project: Any) -> FlakyProvider:
     return FlakyProvider(project.ws.ffmpeg, project.ws.work / "tmp")
